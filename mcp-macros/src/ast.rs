@@ -1,0 +1,218 @@
+//! The model of an `#[mcp_server]` impl block. It keeps the user's syntax nodes for spans.
+
+use proc_macro2::Span;
+use syn::{Attribute, FnArg, Ident, ImplItem, ImplItemFn, ItemImpl, LitStr, Pat, ReturnType, Type};
+
+use crate::attr::{ServerAttrs, ToolAttrs, doc_text, is_attr};
+use crate::ctxt::Ctxt;
+
+pub struct Server<'a> {
+    pub item: &'a ItemImpl,
+    pub attrs: ServerAttrs,
+    pub tools: Vec<Tool<'a>>,
+}
+
+pub struct Tool<'a> {
+    pub method: &'a ImplItemFn,
+    pub attrs: ToolAttrs,
+    /// The name clients call, and the span to blame for it.
+    pub name: String,
+    pub name_span: Span,
+    pub description: Option<String>,
+    pub params: Vec<Param<'a>>,
+    pub output: Output<'a>,
+}
+
+pub struct Param<'a> {
+    pub ident: &'a Ident,
+    pub ty: &'a Type,
+    pub docs: Vec<&'a Attribute>,
+    pub kind: ParamKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// Deserialized from the arguments object.
+    Argument,
+    /// The call's `Context`.
+    Context,
+}
+
+/// How a tool's return value becomes a result.
+pub enum Output<'a> {
+    /// `()`, `String`, `&str`, `Content`, `Vec<Content>`, `CallToolResult`: converted as is.
+    Direct,
+    /// A `Serialize + JsonSchema` value: structured content with an output schema.
+    Structured(&'a Type),
+    /// `Result<T, E>` of a structured `T`.
+    StructuredResult(&'a Type),
+    /// Not something a tool can return.
+    Unsupported(&'a Type),
+}
+
+impl<'a> Server<'a> {
+    pub fn from_ast(cx: &Ctxt, attrs: ServerAttrs, item: &'a ItemImpl) -> Self {
+        let tools = item
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ImplItem::Fn(f) => Some(f),
+                _ => None,
+            })
+            .filter_map(|f| {
+                f.attrs
+                    .iter()
+                    .find(|a| is_attr(a, "tool"))
+                    .map(|a| Tool::from_ast(cx, f, a))
+            })
+            .collect();
+        Self { item, attrs, tools }
+    }
+}
+
+impl<'a> Tool<'a> {
+    fn from_ast(cx: &Ctxt, method: &'a ImplItemFn, attr: &Attribute) -> Self {
+        let attrs = ToolAttrs::parse(cx, attr);
+        let (name, name_span) = match &attrs.name {
+            Some(lit) => (lit.value(), lit.span()),
+            None => (method.sig.ident.unraw_string(), method.sig.ident.span()),
+        };
+        let params = method
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|arg| Param::from_ast(cx, arg))
+            .collect();
+        Self {
+            description: doc_text(&method.attrs),
+            output: Output::from_ast(&method.sig.output),
+            method,
+            attrs,
+            name,
+            name_span,
+            params,
+        }
+    }
+
+    pub fn ident(&self) -> &Ident {
+        &self.method.sig.ident
+    }
+
+    pub fn is_async(&self) -> bool {
+        self.method.sig.asyncness.is_some()
+    }
+
+    pub fn arguments(&self) -> impl Iterator<Item = &Param<'a>> {
+        self.params.iter().filter(|p| p.kind == ParamKind::Argument)
+    }
+
+    pub fn title(&self) -> Option<&LitStr> {
+        self.attrs.title.as_ref()
+    }
+}
+
+trait UnrawString {
+    fn unraw_string(&self) -> String;
+}
+
+impl UnrawString for Ident {
+    fn unraw_string(&self) -> String {
+        let s = self.to_string();
+        s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
+    }
+}
+
+impl<'a> Param<'a> {
+    // The receiver is checked in `check`; here only typed parameters count.
+    fn from_ast(cx: &Ctxt, arg: &'a FnArg) -> Option<Self> {
+        let FnArg::Typed(pt) = arg else { return None };
+        let Pat::Ident(pat) = &*pt.pat else {
+            cx.error_spanned_by(
+                &pt.pat,
+                "tool parameters must be plain names, like `text: String`",
+            );
+            return None;
+        };
+        let kind = if last_segment_is(&pt.ty, "Context") {
+            ParamKind::Context
+        } else {
+            ParamKind::Argument
+        };
+        let docs = pt
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("doc"))
+            .collect();
+        Some(Self {
+            ident: &pat.ident,
+            ty: &pt.ty,
+            docs,
+            kind,
+        })
+    }
+}
+
+impl<'a> Output<'a> {
+    fn from_ast(ret: &'a ReturnType) -> Self {
+        match ret {
+            ReturnType::Default => Self::Direct,
+            ReturnType::Type(_, ty) => Self::classify(ty),
+        }
+    }
+
+    fn classify(ty: &'a Type) -> Self {
+        match ty {
+            Type::Tuple(t) if t.elems.is_empty() => Self::Direct,
+            Type::Reference(r) if last_segment_is(&r.elem, "str") => Self::Direct,
+            Type::Path(_) if is_direct(ty) => Self::Direct,
+            Type::Path(p) if last_segment_is(ty, "Result") => match generic_args(&p.path).first() {
+                Some(ok) if !is_direct(ok) => Self::StructuredResult(ok),
+                Some(_) => Self::Direct,
+                None => Self::Unsupported(ty),
+            },
+            Type::Path(_) | Type::Paren(_) | Type::Group(_) | Type::Tuple(_) | Type::Array(_) => {
+                Self::Structured(ty)
+            }
+            _ => Self::Unsupported(ty),
+        }
+    }
+}
+
+/// Types that convert into a result without a schema.
+fn is_direct(ty: &Type) -> bool {
+    if let Type::Path(p) = ty
+        && let Some(last) = p.path.segments.last()
+    {
+        let name = last.ident.to_string();
+        return match name.as_str() {
+            "String" | "Content" | "CallToolResult" => true,
+            "Vec" => generic_args(&p.path)
+                .first()
+                .is_some_and(|t| last_segment_is(t, "Content")),
+            _ => false,
+        };
+    }
+    matches!(ty, Type::Tuple(t) if t.elems.is_empty())
+        || matches!(ty, Type::Reference(r) if last_segment_is(&r.elem, "str"))
+}
+
+fn generic_args(path: &syn::Path) -> Vec<&Type> {
+    match path.segments.last().map(|s| &s.arguments) {
+        Some(syn::PathArguments::AngleBracketed(args)) => args
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                syn::GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+pub fn last_segment_is(ty: &Type, name: &str) -> bool {
+    match ty {
+        Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == name),
+        _ => false,
+    }
+}

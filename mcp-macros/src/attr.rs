@@ -1,0 +1,139 @@
+//! Parsing of the attributes: `#[mcp_server(...)]`, `#[tool(...)]`, and doc comments.
+
+use syn::meta::ParseNestedMeta;
+use syn::{Attribute, LitStr};
+
+use crate::ctxt::Ctxt;
+
+/// `#[mcp_server(name = "..", version = "..", title = "..", instructions = "..")]`.
+#[derive(Default)]
+pub struct ServerAttrs {
+    pub name: Option<LitStr>,
+    pub version: Option<LitStr>,
+    pub title: Option<LitStr>,
+    pub instructions: Option<LitStr>,
+}
+
+const SERVER_KEYS: &str = "`name`, `version`, `title`, `instructions`";
+
+impl ServerAttrs {
+    pub fn parse(cx: &Ctxt, args: proc_macro2::TokenStream) -> Self {
+        let mut attrs = Self::default();
+        let parser = syn::meta::parser(|meta| {
+            let slot = match meta.path.get_ident().map(|i| i.to_string()).as_deref() {
+                Some("name") => &mut attrs.name,
+                Some("version") => &mut attrs.version,
+                Some("title") => &mut attrs.title,
+                Some("instructions") => &mut attrs.instructions,
+                _ => return Err(unknown_key(&meta, "server", SERVER_KEYS)),
+            };
+            set_once(slot, &meta)
+        });
+        if let Err(e) = syn::parse::Parser::parse2(parser, args) {
+            cx.syn_error(e);
+        }
+        attrs
+    }
+}
+
+/// `#[tool(name = "..", title = "..", read_only, destructive, idempotent, open_world)]`.
+#[derive(Default)]
+pub struct ToolAttrs {
+    pub name: Option<LitStr>,
+    pub title: Option<LitStr>,
+    pub read_only: Option<bool>,
+    pub destructive: Option<bool>,
+    pub idempotent: Option<bool>,
+    pub open_world: Option<bool>,
+}
+
+const TOOL_KEYS: &str = "`name`, `title`, `read_only`, `destructive`, `idempotent`, `open_world`";
+
+impl ToolAttrs {
+    /// Parses one `#[tool]` or `#[tool(...)]` attribute.
+    pub fn parse(cx: &Ctxt, attr: &Attribute) -> Self {
+        let mut attrs = Self::default();
+        if matches!(attr.meta, syn::Meta::Path(_)) {
+            return attrs;
+        }
+        let result = attr.parse_nested_meta(|meta| {
+            let key = meta.path.get_ident().map(|i| i.to_string());
+            let hint = match key.as_deref() {
+                Some("name") => return set_once(&mut attrs.name, &meta),
+                Some("title") => return set_once(&mut attrs.title, &meta),
+                Some("read_only") => &mut attrs.read_only,
+                Some("destructive") => &mut attrs.destructive,
+                Some("idempotent") => &mut attrs.idempotent,
+                Some("open_world") => &mut attrs.open_world,
+                _ => return Err(unknown_key(&meta, "tool", TOOL_KEYS)),
+            };
+            set_flag(hint, &meta)
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+        attrs
+    }
+}
+
+fn unknown_key(meta: &ParseNestedMeta<'_>, what: &str, expected: &str) -> syn::Error {
+    let path = &meta.path;
+    let key = quote::quote!(#path).to_string().replace(' ', "");
+    meta.error(format!(
+        "unknown {what} attribute `{key}`; expected one of {expected}"
+    ))
+}
+
+fn set_once(slot: &mut Option<LitStr>, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    let value: LitStr = meta.value()?.parse()?;
+    if slot.is_some() {
+        return Err(meta.error("this attribute is given twice"));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+// A hint is a bare flag (`read_only`) or an explicit boolean (`read_only = false`).
+fn set_flag(slot: &mut Option<bool>, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    let value = if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<syn::LitBool>()?.value
+    } else {
+        true
+    };
+    if slot.is_some() {
+        return Err(meta.error("this attribute is given twice"));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// The text of `///` comments, one line each, without the space after `///`.
+pub fn doc_text(attrs: &[Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|line| {
+            line.strip_prefix(' ')
+                .unwrap_or(&line)
+                .trim_end()
+                .to_owned()
+        })
+        .collect();
+    let text = lines.join("\n").trim().to_owned();
+    (!text.is_empty()).then_some(text)
+}
+
+/// Whether an attribute is `#[name]` or `#[name(...)]`, also through a path like `mcp_runtime::name`.
+pub fn is_attr(attr: &Attribute, name: &str) -> bool {
+    attr.path().segments.last().is_some_and(|s| s.ident == name)
+}

@@ -1,0 +1,139 @@
+//! Cross-cutting rules, each a small function. A user error is found here or in parsing,
+//! never first in expansion.
+
+use std::collections::HashMap;
+
+use syn::{FnArg, Type};
+
+use crate::ast::{Output, ParamKind, Server, Tool};
+use crate::ctxt::Ctxt;
+
+pub fn check(cx: &Ctxt, server: &Server<'_>) {
+    check_inherent(cx, server);
+    check_unique_names(cx, server);
+    for tool in &server.tools {
+        check_name(cx, tool);
+        check_receiver(cx, tool);
+        check_not_generic(cx, tool);
+        check_plain_fn(cx, tool);
+        check_params(cx, tool);
+        check_output(cx, tool);
+    }
+}
+
+// `#[mcp_server]` goes on an inherent impl of a concrete type.
+fn check_inherent(cx: &Ctxt, server: &Server<'_>) {
+    if let Some((_, path, _)) = &server.item.trait_ {
+        cx.error_spanned_by(path, "`#[mcp_server]` goes on an inherent impl block (`impl MyServer { ... }`), not a trait impl");
+    }
+    if !server.item.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &server.item.generics,
+            "`#[mcp_server]` impl blocks cannot be generic",
+        );
+    }
+}
+
+// Tool names are unique within a server.
+fn check_unique_names(cx: &Ctxt, server: &Server<'_>) {
+    let mut seen = HashMap::new();
+    for tool in &server.tools {
+        if let Some(first) = seen.insert(tool.name.as_str(), tool.ident()) {
+            cx.syn_error(syn::Error::new(
+                tool.name_span,
+                format!(
+                    "duplicate tool name `{}`; the method `{first}` already uses it",
+                    tool.name
+                ),
+            ));
+        }
+    }
+}
+
+// Tool names match `[A-Za-z0-9_.-]{1,128}`, as the spec asks.
+fn check_name(cx: &Ctxt, tool: &Tool<'_>) {
+    let valid = (1..=128).contains(&tool.name.len())
+        && tool
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if !valid {
+        cx.syn_error(syn::Error::new(
+            tool.name_span,
+            format!(
+                "invalid tool name `{}`; use 1 to 128 of `A-Z`, `a-z`, `0-9`, `_`, `-`, `.`",
+                tool.name
+            ),
+        ));
+    }
+}
+
+// Tools take `&self`: the server is shared by every concurrent call.
+fn check_receiver(cx: &Ctxt, tool: &Tool<'_>) {
+    let sig = &tool.method.sig;
+    match sig.inputs.first() {
+        Some(FnArg::Receiver(r)) if r.reference.is_some() && r.mutability.is_none() => {}
+        Some(FnArg::Receiver(r)) => cx.error_spanned_by(
+            r,
+            "`#[tool]` methods take `&self`, not `self` or `&mut self`",
+        ),
+        _ => cx.error_spanned_by(
+            &sig.ident,
+            "`#[tool]` methods take `&self` as their first parameter",
+        ),
+    }
+}
+
+// A tool's schema is fixed at compile time, so its method cannot be generic.
+fn check_not_generic(cx: &Ctxt, tool: &Tool<'_>) {
+    let generics = &tool.method.sig.generics;
+    if !generics.params.is_empty() || generics.where_clause.is_some() {
+        cx.error_spanned_by(
+            generics,
+            "`#[tool]` methods cannot be generic; use concrete parameter types",
+        );
+    }
+    for param in &tool.params {
+        if matches!(param.ty, Type::ImplTrait(_)) {
+            cx.error_spanned_by(
+                param.ty,
+                "`#[tool]` parameters cannot be `impl Trait`; use a concrete type",
+            );
+        }
+    }
+}
+
+// Tools are safe, non-const, non-variadic functions.
+fn check_plain_fn(cx: &Ctxt, tool: &Tool<'_>) {
+    let sig = &tool.method.sig;
+    if let Some(unsafety) = &sig.unsafety {
+        cx.error_spanned_by(unsafety, "`#[tool]` methods cannot be `unsafe`");
+    }
+    if let Some(constness) = &sig.constness {
+        cx.error_spanned_by(constness, "`#[tool]` methods cannot be `const`");
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error_spanned_by(variadic, "`#[tool]` methods cannot be variadic");
+    }
+}
+
+// At most one `Context` parameter.
+fn check_params(cx: &Ctxt, tool: &Tool<'_>) {
+    let mut contexts = tool.params.iter().filter(|p| p.kind == ParamKind::Context);
+    if let (Some(_), Some(second)) = (contexts.next(), contexts.next()) {
+        cx.error_spanned_by(
+            second.ty,
+            "a `#[tool]` method takes at most one `Context` parameter",
+        );
+    }
+}
+
+// The return type is one a tool result can be built from.
+fn check_output(cx: &Ctxt, tool: &Tool<'_>) {
+    if let Output::Unsupported(ty) = &tool.output {
+        cx.error_spanned_by(
+            ty,
+            "unsupported tool return type; expected a type that implements `Serialize + JsonSchema`, `String`, `Content`, `Vec<Content>`, `CallToolResult`, `()`, or a `Result` of one",
+        );
+    }
+}

@@ -1,0 +1,283 @@
+//! Code generation: per tool, one arguments struct and one dispatch arm; per server, one
+//! `Server` impl with a static tool table.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ImplItem, ItemImpl};
+
+use crate::ast::{Output, ParamKind, Server, Tool};
+use crate::attr::{ServerAttrs, is_attr};
+use crate::check::check;
+use crate::ctxt::Ctxt;
+
+/// `#[mcp_server]`: the user's impl block (helper attributes stripped), then either the
+/// generated `Server` impl or the errors plus a fallback impl.
+pub fn server(args: TokenStream, input: TokenStream) -> TokenStream {
+    let cx = Ctxt::default();
+    let attrs = ServerAttrs::parse(&cx, args);
+    let item: ItemImpl = match syn::parse2(input.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            let e = syn::Error::new(
+                Span::call_site(),
+                "`#[mcp_server]` goes on an impl block: `impl MyServer { ... }`",
+            );
+            let e = e.to_compile_error();
+            return quote!(#input #e);
+        }
+    };
+    let model = Server::from_ast(&cx, attrs, &item);
+    check(&cx, &model);
+    let user_item = strip_helpers(&item);
+    match cx.finish() {
+        Some(errors) => {
+            let errors = errors.to_compile_error();
+            let fallback = fallback(&item);
+            quote!(#user_item #errors #fallback)
+        }
+        None => {
+            let generated = expand_server(&model);
+            quote! {
+                #user_item
+                const _: () = { #generated };
+            }
+        }
+    }
+}
+
+/// A helper attribute used outside an `#[mcp_server]` impl block.
+pub fn misplaced(name: &str, _args: TokenStream, input: TokenStream) -> TokenStream {
+    let message = format!("`#[{name}]` goes on a method inside an `#[mcp_server]` impl block");
+    let e = syn::Error::new(Span::call_site(), message).to_compile_error();
+    quote!(#e #input)
+}
+
+fn expand_server(server: &Server<'_>) -> TokenStream {
+    let self_ty = &server.item.self_ty;
+    let structs = server.tools.iter().map(expand_args_struct);
+    let defs = server.tools.iter().map(expand_tool_def);
+    let count = server.tools.len();
+    let description = expand_description(&server.attrs);
+    let call_tool = expand_call_tool(server);
+    quote! {
+        #(#structs)*
+        static __MCP_TOOLS: [::mcp_runtime::__private::ToolDef; #count] = [#(#defs),*];
+        impl ::mcp_runtime::__private::Server for #self_ty {
+            type Session = ();
+            fn description() -> &'static ::mcp_runtime::__private::ServerDescription {
+                static DESCRIPTION: ::mcp_runtime::__private::ServerDescription = #description;
+                &DESCRIPTION
+            }
+            #call_tool
+        }
+    }
+}
+
+fn expand_description(attrs: &ServerAttrs) -> TokenStream {
+    let name = attrs
+        .name
+        .as_ref()
+        .map_or_else(|| quote!(::core::env!("CARGO_PKG_NAME")), |n| quote!(#n));
+    let version = attrs
+        .version
+        .as_ref()
+        .map_or_else(|| quote!(::core::env!("CARGO_PKG_VERSION")), |v| quote!(#v));
+    let title = option(attrs.title.as_ref());
+    let instructions = option(attrs.instructions.as_ref());
+    quote! {
+        ::mcp_runtime::__private::ServerDescription {
+            name: #name,
+            version: #version,
+            title: #title,
+            instructions: #instructions,
+            tools: &__MCP_TOOLS,
+        }
+    }
+}
+
+fn args_ident(tool: &Tool<'_>) -> syn::Ident {
+    format_ident!(
+        "__mcp_args_{}",
+        tool.ident().to_string().trim_start_matches("r#")
+    )
+}
+
+/// The arguments struct: the tool's plain parameters, with their doc comments.
+fn expand_args_struct(tool: &Tool<'_>) -> TokenStream {
+    let ident = args_ident(tool);
+    let fields = tool.arguments().map(|p| {
+        let (name, ty, docs) = (p.ident, p.ty, &p.docs);
+        quote!(#(#docs)* #name: #ty)
+    });
+    let asserts = tool.arguments().map(|p| {
+        let ty = p.ty;
+        quote_spanned!(ty.span()=> const _: () = ::mcp_runtime::__private::assert_param::<#ty>();)
+    });
+    quote! {
+        #[derive(::mcp_runtime::__private::serde::Deserialize, ::mcp_runtime::__private::schemars::JsonSchema)]
+        #[serde(crate = "::mcp_runtime::__private::serde")]
+        #[schemars(crate = "::mcp_runtime::__private::schemars")]
+        #[allow(non_camel_case_types)]
+        struct #ident { #(#fields,)* }
+        #(#asserts)*
+    }
+}
+
+fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
+    let name = &tool.name;
+    let args = args_ident(tool);
+    let title = option(tool.title());
+    let description = option(tool.description.as_ref());
+    let hint = |h: Option<bool>| {
+        h.map_or_else(
+            || quote!(::core::option::Option::None),
+            |b| quote!(::core::option::Option::Some(#b)),
+        )
+    };
+    let (read_only, destructive) = (hint(tool.attrs.read_only), hint(tool.attrs.destructive));
+    let (idempotent, open_world) = (hint(tool.attrs.idempotent), hint(tool.attrs.open_world));
+    let output_schema = match &tool.output {
+        Output::Structured(ty) | Output::StructuredResult(ty) => {
+            quote_spanned!(ty.span()=> ::core::option::Option::Some(::mcp_runtime::__private::output_schema::<#ty>))
+        }
+        Output::Direct | Output::Unsupported(_) => quote!(::core::option::Option::None),
+    };
+    quote! {
+        ::mcp_runtime::__private::ToolDef {
+            name: #name,
+            title: #title,
+            description: #description,
+            annotations: ::mcp_runtime::__private::ToolAnnotations {
+                read_only_hint: #read_only,
+                destructive_hint: #destructive,
+                idempotent_hint: #idempotent,
+                open_world_hint: #open_world,
+            },
+            input_schema: |g| g.root_schema_for::<#args>(),
+            output_schema: #output_schema,
+        }
+    }
+}
+
+/// `call_tool`: a `match` on the name parses the arguments; the returned future runs the call.
+fn expand_call_tool(server: &Server<'_>) -> TokenStream {
+    let variants: Vec<_> = (0..server.tools.len())
+        .map(|i| format_ident!("__mcp_{}", i))
+        .collect();
+    let arg_types: Vec<_> = server.tools.iter().map(args_ident).collect();
+    let names = server.tools.iter().map(|t| &t.name);
+    let calls = server.tools.iter().map(|t| expand_call(server, t));
+    quote! {
+        #[allow(unreachable_code, clippy::used_underscore_binding)]
+        fn call_tool<'__mcp_s>(
+            &'__mcp_s self,
+            __mcp_name: &str,
+            __mcp_arguments: ::core::option::Option<&::mcp_runtime::__private::RawValue>,
+            __mcp_cx: ::mcp_runtime::__private::Context,
+        ) -> ::core::result::Result<
+            impl ::core::future::Future<Output = ::mcp_runtime::__private::CallToolResult> + ::core::marker::Send + use<'__mcp_s>,
+            ::mcp_runtime::__private::ToolCallError,
+        > {
+            #[allow(non_camel_case_types)]
+            enum __McpCall { #(#variants(#arg_types),)* }
+            let __mcp_call = match __mcp_name {
+                #(#names => __McpCall::#variants(::mcp_runtime::__private::parse_arguments(__mcp_arguments)?),)*
+                _ => return ::core::result::Result::Err(::mcp_runtime::__private::ToolCallError::UnknownTool),
+            };
+            ::core::result::Result::Ok(async move {
+                match __mcp_call {
+                    #(__McpCall::#variants(__mcp_args) => #calls,)*
+                }
+            })
+        }
+    }
+}
+
+/// One dispatch arm: call the method with its arguments, convert what it returns.
+fn expand_call(server: &Server<'_>, tool: &Tool<'_>) -> TokenStream {
+    let self_ty = &server.item.self_ty;
+    let method = tool.ident();
+    let args = tool.params.iter().map(|p| match p.kind {
+        ParamKind::Argument => {
+            let ident = p.ident;
+            quote!(__mcp_args.#ident)
+        }
+        ParamKind::Context => quote!(__mcp_cx),
+    });
+    let mut call = quote!(<#self_ty>::#method(self, #(#args),*));
+    if tool.is_async() {
+        call = quote!(#call.await);
+    }
+    let span = match &tool.method.sig.output {
+        syn::ReturnType::Type(_, ty) => ty.span(),
+        syn::ReturnType::Default => tool.method.sig.ident.span(),
+    };
+    let value = match &tool.output {
+        Output::Structured(_) => quote!(::mcp_runtime::__private::Json(#call)),
+        Output::StructuredResult(_) => quote!(#call.map(::mcp_runtime::__private::Json)),
+        Output::Direct | Output::Unsupported(_) => call,
+    };
+    quote_spanned!(span=> ::mcp_runtime::__private::IntoToolResult::into_tool_result(#value))
+}
+
+/// On error: a `Server` impl with no tools, so the rest of the crate still type-checks.
+fn fallback(item: &ItemImpl) -> TokenStream {
+    if !item.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let self_ty = &item.self_ty;
+    quote! {
+        const _: () = {
+            impl ::mcp_runtime::__private::Server for #self_ty {
+                type Session = ();
+                fn description() -> &'static ::mcp_runtime::__private::ServerDescription {
+                    static DESCRIPTION: ::mcp_runtime::__private::ServerDescription = ::mcp_runtime::__private::ServerDescription {
+                        name: ::core::env!("CARGO_PKG_NAME"),
+                        version: ::core::env!("CARGO_PKG_VERSION"),
+                        title: ::core::option::Option::None,
+                        instructions: ::core::option::Option::None,
+                        tools: &[],
+                    };
+                    &DESCRIPTION
+                }
+                fn call_tool<'__mcp_s>(
+                    &'__mcp_s self,
+                    _: &str,
+                    _: ::core::option::Option<&::mcp_runtime::__private::RawValue>,
+                    _: ::mcp_runtime::__private::Context,
+                ) -> ::core::result::Result<
+                    ::core::future::Ready<::mcp_runtime::__private::CallToolResult>,
+                    ::mcp_runtime::__private::ToolCallError,
+                > {
+                    ::core::result::Result::Err(::mcp_runtime::__private::ToolCallError::UnknownTool)
+                }
+            }
+        };
+    }
+}
+
+/// The user's impl block without the helper attributes the compiler would reject.
+fn strip_helpers(item: &ItemImpl) -> ItemImpl {
+    let mut item = item.clone();
+    for member in &mut item.items {
+        let ImplItem::Fn(f) = member else { continue };
+        if !f.attrs.iter().any(|a| is_attr(a, "tool")) {
+            continue;
+        }
+        f.attrs.retain(|a| !is_attr(a, "tool"));
+        for input in &mut f.sig.inputs {
+            if let syn::FnArg::Typed(pt) = input {
+                pt.attrs.retain(|a| !a.path().is_ident("doc"));
+            }
+        }
+    }
+    item
+}
+
+fn option<T: quote::ToTokens>(value: Option<&T>) -> TokenStream {
+    match value {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    }
+}

@@ -1,0 +1,26 @@
+//! Attribute macros of the MCP server framework. Use them through `mcp_runtime::prelude`.
+//!
+//! Each macro is a thin shim over a function on `proc_macro2` tokens: parse the attributes,
+//! build a model that keeps the user's syntax nodes for spans, check the cross-cutting rules,
+//! then expand. Errors are collected and reported together, and the user's item is always
+//! emitted again so that the rest of the crate keeps type-checking.
+
+mod ast;
+mod attr;
+mod check;
+mod ctxt;
+mod expand;
+
+use proc_macro::TokenStream;
+
+/// Turns an inherent `impl` block into an MCP server; see `mcp_runtime`'s docs.
+#[proc_macro_attribute]
+pub fn mcp_server(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::server(attr.into(), item.into()).into()
+}
+
+/// Marks a method of an `#[mcp_server]` impl block as a tool.
+#[proc_macro_attribute]
+pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::misplaced("tool", attr.into(), item.into()).into()
+}

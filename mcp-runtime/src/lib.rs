@@ -1,0 +1,54 @@
+#![doc = include_str!("../../README.md")]
+#![doc(test(attr(deny(warnings))))]
+
+pub mod protocol;
+mod serve;
+pub mod server;
+pub mod session;
+pub mod transport;
+
+pub use mcp_macros::{mcp_server, tool};
+pub use serve::{Options, Serve, Transport};
+pub use server::{Context, Server};
+
+/// Errors of serving.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing failed.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The HTTP address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything a server needs: `use mcp_runtime::prelude::*;`.
+pub mod prelude {
+    pub use crate::protocol::{CallToolResult, Content, LoggingLevel};
+    pub use crate::{Context, Serve, mcp_server, tool};
+    pub use schemars::JsonSchema;
+    pub use serde::{Deserialize, Serialize};
+}
+
+/// What generated code uses. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::protocol::{CallToolResult, ToolAnnotations};
+    pub use crate::server::{
+        Context, IntoToolResult, Json, Server, ServerDescription, ToolCallError, ToolDef,
+        assert_param, output_schema, parse_arguments,
+    };
+    pub use schemars;
+    pub use serde;
+    pub use serde_json::value::RawValue;
+}

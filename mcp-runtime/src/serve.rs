@@ -1,0 +1,279 @@
+//! The ready-to-run binary behind `serve()`: flags, transports, shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use axum::serve::ListenerExt;
+
+use crate::server::Server;
+use crate::server::dispatch::Dispatcher;
+use crate::session::SessionMap;
+use crate::transport::WireLog;
+use crate::transport::http::HttpOptions;
+use crate::{Error, Result};
+
+const USAGE: &str = "\
+usage: [--stdio | --http ADDR] [options]
+
+  --stdio                serve newline-delimited JSON-RPC on stdin/stdout (the default)
+  --http ADDR            serve streamable HTTP on ADDR, e.g. 127.0.0.1:8080 (port 0 picks one)
+  --path PATH            the HTTP endpoint's path (default /mcp)
+  --session-idle SECS    end legacy sessions idle this long (default 1800)
+  --max-body BYTES       the largest request body (default 4194304)
+  --allow-host HOST      accept this Host name, repeatable; * accepts any (default: loopback names)
+  --allow-origin ORIGIN  accept this Origin, repeatable; * accepts any (default: loopback names)
+  --wire-log FILE        append every message the server sends to FILE, one JSON line each
+  -h, --help             print this help";
+
+/// Which transport to serve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// stdin and stdout.
+    Stdio,
+    /// Streamable HTTP on this address.
+    Http(SocketAddr),
+}
+
+/// Everything `serve()` can be told on the command line.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The transport.
+    pub transport: Transport,
+    /// HTTP settings.
+    pub http: HttpOptions,
+    /// How long a legacy session may stay idle.
+    pub session_idle: Duration,
+    /// Where to record every message sent, if anywhere.
+    pub wire_log: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            transport: Transport::Stdio,
+            http: HttpOptions::default(),
+            session_idle: Duration::from_secs(1800),
+            wire_log: None,
+        }
+    }
+}
+
+impl Options {
+    /// Parses flags (without the program name). `Err(None)` asks for the help text.
+    pub fn parse(
+        args: impl IntoIterator<Item = String>,
+    ) -> std::result::Result<Self, Option<String>> {
+        let mut options = Self::default();
+        let (mut hosts, mut origins) = (Vec::new(), Vec::new());
+        let mut args = args.into_iter();
+        while let Some(flag) = args.next() {
+            let mut value = || {
+                args.next()
+                    .ok_or_else(|| Some(format!("`{flag}` needs a value")))
+            };
+            match flag.as_str() {
+                "-h" | "--help" => return Err(None),
+                "--stdio" => options.transport = Transport::Stdio,
+                "--http" => options.transport = Transport::Http(parse_value(&flag, &value()?)?),
+                "--path" => options.http.path = parse_path(value()?)?,
+                "--session-idle" => {
+                    options.session_idle = Duration::from_secs(parse_value(&flag, &value()?)?)
+                }
+                "--max-body" => options.http.max_body = parse_value(&flag, &value()?)?,
+                "--allow-host" => hosts.push(value()?),
+                "--allow-origin" => origins.push(value()?),
+                "--wire-log" => options.wire_log = Some(PathBuf::from(value()?)),
+                other => return Err(Some(format!("unknown flag `{other}`"))),
+            }
+        }
+        if !hosts.is_empty() {
+            options.http.allowed_hosts = hosts;
+        }
+        if !origins.is_empty() {
+            options.http.allowed_origins = origins;
+        }
+        Ok(options)
+    }
+}
+
+fn parse_value<T: std::str::FromStr>(
+    flag: &str,
+    value: &str,
+) -> std::result::Result<T, Option<String>>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .parse()
+        .map_err(|e| Some(format!("invalid value `{value}` for `{flag}`: {e}")))
+}
+
+fn parse_path(path: String) -> std::result::Result<String, Option<String>> {
+    if path.starts_with('/') {
+        Ok(path)
+    } else {
+        Err(Some(format!("`--path` must start with `/`, got `{path}`")))
+    }
+}
+
+/// Serving a server: `MyServer.serve().await` in `main`.
+pub trait Serve: Server {
+    /// Parses the process's flags and serves until stdin closes (stdio) or a shutdown signal
+    /// arrives (HTTP). Errors and usage go to stderr; the exit code says how it went.
+    fn serve(self) -> impl Future<Output = ExitCode> + Send {
+        async move {
+            let options = match Options::parse(std::env::args().skip(1)) {
+                Ok(options) => options,
+                Err(None) => {
+                    eprintln!("{USAGE}");
+                    return ExitCode::SUCCESS;
+                }
+                Err(Some(problem)) => {
+                    eprintln!("error: {problem}\n\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            };
+            match self.serve_with(options).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+
+    /// Serves with explicit options.
+    fn serve_with(self, options: Options) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            let wire = match &options.wire_log {
+                Some(path) => Some(&*Box::leak(Box::new(WireLog::open(path)?))),
+                None => None,
+            };
+            let dispatcher = leak(self, &options);
+            match options.transport {
+                Transport::Stdio => crate::transport::stdio::serve(dispatcher, wire)
+                    .await
+                    .map_err(Error::Io),
+                Transport::Http(addr) => serve_http(dispatcher, addr, options, wire).await,
+            }
+        }
+    }
+}
+
+impl<S: Server> Serve for S {}
+
+/// The dispatcher lives as long as the process; leaking it makes every call future `'static`
+/// without reference counting on the request path.
+fn leak<S: Server>(server: S, options: &Options) -> &'static Dispatcher<S> {
+    Box::leak(Box::new(Dispatcher::new(
+        server,
+        SessionMap::new(options.session_idle),
+    )))
+}
+
+async fn serve_http<S: Server>(
+    dispatcher: &'static Dispatcher<S>,
+    addr: SocketAddr,
+    options: Options,
+    wire: Option<&'static WireLog>,
+) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| Error::Bind { addr, source })?;
+    let local = listener.local_addr()?;
+    let desc = S::description();
+    eprintln!(
+        "{} {} serving MCP at http://{local}{}",
+        desc.name, desc.version, options.http.path
+    );
+    tokio::spawn(sweep(dispatcher, options.session_idle));
+    let router = crate::transport::http::router(dispatcher, options.http, wire);
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+/// Expires idle sessions: one task for all of them, waking a few times per timeout.
+async fn sweep<S: Server>(dispatcher: &'static Dispatcher<S>, idle: Duration) {
+    let period = (idle / 4).clamp(Duration::from_millis(250), Duration::from_secs(30));
+    let mut tick = tokio::time::interval(period);
+    loop {
+        tick.tick().await;
+        let removed = dispatcher.sessions.sweep();
+        if removed > 0 {
+            tracing::debug!(removed, "expired idle sessions");
+        }
+    }
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> std::result::Result<Options, Option<String>> {
+        Options::parse(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn flags() {
+        let o = parse(&[
+            "--http",
+            "127.0.0.1:9000",
+            "--path",
+            "/x",
+            "--session-idle",
+            "5",
+        ])
+        .unwrap();
+        assert_eq!(
+            o.transport,
+            Transport::Http("127.0.0.1:9000".parse().unwrap())
+        );
+        assert_eq!(o.http.path, "/x");
+        assert_eq!(o.session_idle, Duration::from_secs(5));
+        assert_eq!(parse(&[]).unwrap().transport, Transport::Stdio);
+        assert!(parse(&["--help"]).unwrap_err().is_none());
+        assert_eq!(
+            parse(&["--bogus"]).unwrap_err().unwrap(),
+            "unknown flag `--bogus`"
+        );
+        assert!(
+            parse(&["--http"])
+                .unwrap_err()
+                .unwrap()
+                .contains("needs a value")
+        );
+        assert!(parse(&["--path", "mcp"]).is_err());
+        assert_eq!(
+            parse(&["--allow-host", "example.com"])
+                .unwrap()
+                .http
+                .allowed_hosts,
+            ["example.com"]
+        );
+    }
+}

@@ -1,0 +1,57 @@
+//! The server trait that `#[mcp_server]` implements, and the dispatch of requests to it.
+
+mod catalog;
+mod context;
+pub(crate) mod dispatch;
+mod tool;
+
+use std::future::Future;
+
+use serde_json::value::RawValue;
+
+pub use catalog::Catalog;
+pub use context::Context;
+pub(crate) use context::Emitter;
+pub use tool::{
+    IntoToolResult, Json, StructuredOutput, ToolCallError, ToolDef, ToolParam, assert_param,
+    output_schema, parse_arguments,
+};
+
+use crate::protocol::CallToolResult;
+
+/// The static description of a server, written by `#[mcp_server]`.
+#[derive(Debug)]
+pub struct ServerDescription {
+    /// The server's name; defaults to the user's crate name.
+    pub name: &'static str,
+    /// The server's version; defaults to the user's crate version.
+    pub version: &'static str,
+    /// Display name.
+    pub title: Option<&'static str>,
+    /// Guidance for the model, sent in `initialize` and `server/discover`.
+    pub instructions: Option<&'static str>,
+    /// The tools, in declaration order.
+    pub tools: &'static [ToolDef],
+}
+
+/// An MCP server. `#[mcp_server]` implements it for the type of an annotated `impl` block;
+/// the runtime is generic over it, so dispatch is monomorphized for each server.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an MCP server",
+    note = "put `#[mcp_server]` on an `impl {Self} {{ ... }}` block with `#[tool]` methods"
+)]
+pub trait Server: Send + Sync + Sized + 'static {
+    /// The per-session state of legacy-protocol sessions; `()` when the server keeps none.
+    type Session: Default + Send + Sync + 'static;
+
+    /// The server's static description: name, version, tools.
+    fn description() -> &'static ServerDescription;
+
+    /// Looks a tool up by name and deserializes its arguments; the returned future runs it.
+    fn call_tool<'s>(
+        &'s self,
+        name: &str,
+        arguments: Option<&RawValue>,
+        cx: Context,
+    ) -> Result<impl Future<Output = CallToolResult> + Send + use<'s, Self>, ToolCallError>;
+}

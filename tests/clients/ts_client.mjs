@@ -1,0 +1,183 @@
+// Drive the official TypeScript MCP SDK client (@modelcontextprotocol/sdk 1.32.x) from a test.
+//
+//   MCP_CLIENT_NODE_MODULES=CACHE_DIR/node/node_modules node ts_client.mjs \
+//       [--header 'Name: value']... [--ops JSON] [--timeout-ms N] (--http URL | --stdio CMD [ARGS...])
+//
+// Finding the SDK: this script lives in the repo, the SDK in the cache dir that
+// tests/clients/install.sh fills, and ESM `import` ignores NODE_PATH. So we build
+// a CommonJS `require` rooted at $MCP_CLIENT_NODE_MODULES (falling back to normal
+// lookup from the cwd) and load the SDK through its package `exports`; that picks
+// the SDK's CJS build, compiled from the same sources as its ESM build.
+//
+// `--stdio` must come last: everything after it is the server command. The server
+// inherits our full environment (the SDK would otherwise pass only HOME/PATH/...)
+// and our stderr.
+//
+// TS 1.32.x only speaks the legacy handshake (initialize at 2025-11-25), so there
+// is no --mode here; the flag is accepted and ignored for symmetry with py_client.
+//
+// stdout carries one JSON object per line, nothing else:
+//   {"op":"connect","ok":true,"protocolVersion":..,"era":"legacy","serverInfo":..,"sessionId":..}
+//   or, if connecting failed, {"op":"connect","ok":false,...error fields as for call...} and exit 1
+//   {"op":"list","tools":[<Tool as parsed by the SDK>...]}
+//   {"op":"call","ok":true,"result":<CallToolResult as parsed by the SDK>}
+//   {"op":"call","ok":false,"error":"..","code":<JSON-RPC code or HTTP status|null>,"httpStatus":<int|null>,"errorType":".."}
+//   {"op":"sleep","ms":N}
+// A failing op never stops the remaining ops. Exit 0 once all ops ran; exit 1
+// (also with a message on stderr) if connecting failed; exit 2 on bad usage.
+// Set MCP_CLIENT_DEBUG=1 to log transport errors (e.g. a failed GET stream) to stderr.
+
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const USAGE =
+    "usage: ts_client.mjs [--header 'Name: value']... [--ops JSON] [--timeout-ms N] (--http URL | --stdio CMD [ARGS...])";
+
+function dieUsage(msg) {
+    process.stderr.write(`ts_client: ${msg}\n${USAGE}\n`);
+    process.exit(2);
+}
+
+function parseArgs(argv) {
+    // Hand-rolled: `--stdio` swallows the rest verbatim, even option-like words.
+    const opts = { headers: {}, ops: [{ op: 'list' }], timeoutMs: 30000 };
+    for (let i = 0; i < argv.length; ) {
+        const arg = argv[i];
+        if (arg === '--stdio') {
+            opts.stdio = argv.slice(i + 1);
+            if (opts.stdio.length === 0) dieUsage('--stdio needs a command');
+            break;
+        }
+        if (i + 1 >= argv.length) dieUsage(`${arg} needs a value`);
+        const val = argv[i + 1];
+        i += 2;
+        if (arg === '--http') opts.http = val;
+        else if (arg === '--mode') {
+            if (val !== 'default' && val !== 'legacy') dieUsage(`bad --mode ${val}`);
+        } else if (arg === '--header') {
+            const colon = val.indexOf(':');
+            if (colon <= 0) dieUsage(`bad --header ${val}`);
+            opts.headers[val.slice(0, colon).trim()] = val.slice(colon + 1).trim();
+        } else if (arg === '--ops') {
+            opts.ops = JSON.parse(val);
+            if (!Array.isArray(opts.ops)) dieUsage('--ops must be a JSON array');
+        } else if (arg === '--timeout-ms') opts.timeoutMs = Number(val);
+        else dieUsage(`unknown option ${arg}`);
+    }
+    if ((opts.http === undefined) === (opts.stdio === undefined)) dieUsage('exactly one of --http / --stdio is required');
+    return opts;
+}
+
+const emit = obj => process.stdout.write(JSON.stringify(obj) + '\n');
+
+const opts = parseArgs(process.argv.slice(2));
+const nodeModules = process.env.MCP_CLIENT_NODE_MODULES;
+// createRequire wants a file path; resolution starts in its directory.
+const require = createRequire(nodeModules ? path.join(path.resolve(nodeModules), 'x.js') : path.join(process.cwd(), 'x.js'));
+const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
+const { StreamableHTTPClientTransport, StreamableHTTPError } = require('@modelcontextprotocol/sdk/client/streamableHttp.js');
+const { StdioClientTransport } = require('@modelcontextprotocol/sdk/client/stdio.js');
+const { McpError } = require('@modelcontextprotocol/sdk/types.js');
+
+const debug = !!process.env.MCP_CLIENT_DEBUG;
+const client = new Client({ name: 'mcp-e2e-ts-client', version: '0.0.0' }, { capabilities: {} });
+client.onerror = err => debug && process.stderr.write(`ts_client: transport error: ${err?.stack ?? err}\n`);
+
+let transport;
+if (opts.http !== undefined) {
+    // requestInit.headers go on every POST, GET and DELETE the transport makes.
+    transport = new StreamableHTTPClientTransport(new URL(opts.http), { requestInit: { headers: opts.headers } });
+} else {
+    transport = new StdioClientTransport({
+        command: opts.stdio[0],
+        args: opts.stdio.slice(1),
+        env: { ...process.env },
+        stderr: 'inherit'
+    });
+}
+
+// Protocol.connect() chains any onmessage already set, so this tap sees raw
+// messages; it is how we learn the negotiated version over stdio, where the
+// transport does not record it.
+let initializeVersion = null;
+transport.onmessage = msg => {
+    if (initializeVersion === null && typeof msg?.result?.protocolVersion === 'string') {
+        initializeVersion = msg.result.protocolVersion;
+    }
+};
+
+const reqOpts = { timeout: opts.timeoutMs };
+
+function errorLine(op, err) {
+    let code = null;
+    let httpStatus = null;
+    if (err instanceof McpError) code = err.code;
+    else if (err instanceof StreamableHTTPError) {
+        // HTTP-level failure: the SDK throws with the status as `code` and the
+        // body text in the message (-1 means "unexpected content type"). Prefer
+        // a JSON-RPC error code from that body, as py_client reports it.
+        code = err.code;
+        if (err.code > 0) httpStatus = err.code;
+        const body = err.message.indexOf('{');
+        try {
+            const rpcCode = JSON.parse(err.message.slice(body)).error.code;
+            if (body >= 0 && Number.isInteger(rpcCode)) code = rpcCode;
+        } catch {}
+    }
+    const errorType = err?.constructor?.name ?? typeof err;
+    const out = { op, ok: false, error: err?.message ?? String(err), code, httpStatus, errorType };
+    if (err instanceof McpError && err.data !== undefined) out.data = err.data;
+    return out;
+}
+
+async function runOp(op) {
+    switch (op.op) {
+        case 'sleep':
+            await new Promise(r => setTimeout(r, op.ms ?? 0));
+            return { op: 'sleep', ms: op.ms ?? 0 };
+        case 'list':
+            try {
+                const res = await client.listTools(undefined, reqOpts);
+                return { op: 'list', tools: res.tools };
+            } catch (err) {
+                return errorLine('list', err);
+            }
+        case 'call':
+            try {
+                const result = await client.callTool({ name: op.name, arguments: op.args ?? {} }, undefined, reqOpts);
+                return { op: 'call', ok: true, result };
+            } catch (err) {
+                return errorLine('call', err);
+            }
+        default:
+            return { op: op.op, ok: false, error: `unknown op ${JSON.stringify(op.op)}`, code: null, httpStatus: null };
+    }
+}
+
+try {
+    await client.connect(transport, reqOpts);
+} catch (err) {
+    process.stderr.write(`ts_client: connect failed: ${err?.stack ?? err}\n`);
+    emit(errorLine('connect', err));
+    await client.close().catch(() => {});
+    process.exit(1);
+}
+
+emit({
+    op: 'connect',
+    ok: true,
+    protocolVersion: transport.protocolVersion ?? initializeVersion,
+    era: 'legacy',
+    serverInfo: client.getServerVersion() ?? null,
+    sessionId: transport.sessionId ?? null
+});
+for (const op of opts.ops) emit(await runOp(op));
+
+// Client.close() does not DELETE the session; do it like a well-behaved app
+// would, but never let a failure there fail a run whose ops all completed.
+if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
+    await transport.terminateSession().catch(err => process.stderr.write(`ts_client: warning: DELETE failed: ${err?.message ?? err}\n`));
+}
+await client.close().catch(err => process.stderr.write(`ts_client: warning: close failed: ${err?.message ?? err}\n`));
+// A reconnecting GET stream or a stubborn child can keep the event loop alive.
+process.exit(0);
