@@ -149,6 +149,7 @@ fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
             title: #title,
             description: #description,
             annotations: ::mcp_runtime::__private::ToolAnnotations {
+                title: ::core::option::Option::None,
                 read_only_hint: #read_only,
                 destructive_hint: #destructive,
                 idempotent_hint: #idempotent,

@@ -8,7 +8,7 @@ pub mod session;
 pub mod transport;
 
 pub use mcp_macros::{mcp_server, tool};
-pub use serve::{Options, Serve, Transport};
+pub use serve::{Options, Serve, Transport, router};
 pub use server::{Context, Server};
 
 /// Errors of serving.

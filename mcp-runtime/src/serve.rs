@@ -149,11 +149,7 @@ pub trait Serve: Server {
     /// Serves with explicit options.
     fn serve_with(self, options: Options) -> impl Future<Output = Result<()>> + Send {
         async move {
-            let wire = match &options.wire_log {
-                Some(path) => Some(&*Box::leak(Box::new(WireLog::open(path)?))),
-                None => None,
-            };
-            let dispatcher = leak(self, &options);
+            let (dispatcher, wire) = start(self, &options)?;
             match options.transport {
                 Transport::Stdio => crate::transport::stdio::serve(dispatcher, wire)
                     .await
@@ -166,13 +162,31 @@ pub trait Serve: Server {
 
 impl<S: Server> Serve for S {}
 
+/// The axum router that serves `server` at `options.http.path`, to mount in an application of
+/// your own (behind your own layers, such as authentication). Call it inside a Tokio runtime:
+/// it starts the task that expires idle sessions.
+pub fn router<S: Server>(server: S, options: &Options) -> Result<axum::Router> {
+    let (dispatcher, wire) = start(server, options)?;
+    tokio::spawn(sweep(dispatcher, options.session_idle));
+    Ok(crate::transport::http::router(
+        dispatcher,
+        options.http.clone(),
+        wire,
+    ))
+}
+
+type Started<S> = (&'static Dispatcher<S>, Option<&'static WireLog>);
+
 /// The dispatcher lives as long as the process; leaking it makes every call future `'static`
 /// without reference counting on the request path.
-fn leak<S: Server>(server: S, options: &Options) -> &'static Dispatcher<S> {
-    Box::leak(Box::new(Dispatcher::new(
-        server,
-        SessionMap::new(options.session_idle),
-    )))
+fn start<S: Server>(server: S, options: &Options) -> Result<Started<S>> {
+    let wire = match &options.wire_log {
+        Some(path) => Some(&*Box::leak(Box::new(WireLog::open(path)?))),
+        None => None,
+    };
+    let sessions = SessionMap::new(options.session_idle);
+    let dispatcher: &'static Dispatcher<S> = Box::leak(Box::new(Dispatcher::new(server, sessions)));
+    Ok((dispatcher, wire))
 }
 
 async fn serve_http<S: Server>(

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// JSON-RPC and MCP error codes.
@@ -30,14 +30,14 @@ pub mod code {
 }
 
 /// A JSON-RPC error object: code, message and optional data.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorObject {
     /// The error code (see [`code`]).
     pub code: i32,
     /// A short sentence that names the problem.
     pub message: Cow<'static, str>,
     /// Structured details, as the spec defines them for some codes.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Value>,
 }
 

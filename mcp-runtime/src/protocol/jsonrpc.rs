@@ -1,6 +1,7 @@
 //! The JSON-RPC 2.0 envelope: parsing incoming messages without touching their params, and
 //! writing responses and notifications straight into byte buffers.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
@@ -215,38 +216,66 @@ pub fn error_response(id: Option<&RequestId>, error: &ErrorObject) -> Vec<u8> {
     buf
 }
 
-/// A complete notification with the given params.
-pub fn notification(method: &str, params: &impl Serialize) -> Vec<u8> {
-    #[derive(Serialize)]
-    struct Notification<'a, P> {
-        jsonrpc: &'static str,
-        method: &'a str,
-        params: &'a P,
-    }
-    serde_json::to_vec(&Notification {
-        jsonrpc: "2.0",
-        method,
-        params,
-    })
-    .expect("notifications serialize")
+/// A request, owned and typed by its params.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Request<P> {
+    /// Always `"2.0"`.
+    pub jsonrpc: Cow<'static, str>,
+    /// The id its response will carry.
+    pub id: RequestId,
+    /// The method.
+    pub method: Cow<'static, str>,
+    /// The params.
+    #[serde(default = "none", skip_serializing_if = "Option::is_none")]
+    pub params: Option<P>,
 }
 
-/// A complete request from the server to the client.
-pub fn request(id: &RequestId, method: &str, params: &impl Serialize) -> Vec<u8> {
-    #[derive(Serialize)]
-    struct Request<'a, P> {
-        jsonrpc: &'static str,
-        id: &'a RequestId,
-        method: &'a str,
-        params: &'a P,
-    }
-    serde_json::to_vec(&Request {
-        jsonrpc: "2.0",
-        id,
-        method,
-        params,
-    })
-    .expect("requests serialize")
+/// A notification, owned and typed by its params.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Notification<P> {
+    /// Always `"2.0"`.
+    pub jsonrpc: Cow<'static, str>,
+    /// The method.
+    pub method: Cow<'static, str>,
+    /// The params.
+    #[serde(default = "none", skip_serializing_if = "Option::is_none")]
+    pub params: Option<P>,
+}
+
+/// A successful response, owned and typed by its result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Response<R> {
+    /// Always `"2.0"`.
+    pub jsonrpc: Cow<'static, str>,
+    /// The request's id.
+    pub id: RequestId,
+    /// The result.
+    pub result: R,
+}
+
+/// An error response.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorResponse {
+    /// Always `"2.0"`.
+    pub jsonrpc: Cow<'static, str>,
+    /// The request's id; `null` when it could not be read.
+    pub id: Option<RequestId>,
+    /// The error.
+    pub error: ErrorObject,
+}
+
+fn none<T>() -> Option<T> {
+    None
+}
+
+/// A complete notification with the given params.
+pub fn notification<P: Serialize>(method: &'static str, params: P) -> Vec<u8> {
+    let n = Notification {
+        jsonrpc: "2.0".into(),
+        method: method.into(),
+        params: Some(params),
+    };
+    serde_json::to_vec(&n).expect("notifications serialize")
 }
 
 fn write_id(buf: &mut Vec<u8>, id: Option<&RequestId>) {

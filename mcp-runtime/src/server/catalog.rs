@@ -2,10 +2,14 @@
 
 use schemars::generate::SchemaSettings;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{ServerDescription, ToolDef};
-use crate::protocol::{META_SERVER_INFO, ProtocolVersion, SUPPORTED_VERSIONS};
+use crate::protocol::{
+    CacheScope, DiscoverResult, Era, Implementation, InitializeResult, JsonObject,
+    ListChangedCapability, ListToolsResult, META_SERVER_INFO, Modern, ProtocolVersion,
+    SUPPORTED_VERSIONS, ServerCapabilities, Tool,
+};
 
 /// How long clients may cache lists and discovery (2026-07-28 `ttlMs`), in milliseconds.
 const CACHE_TTL_MS: u64 = 60_000;
@@ -24,7 +28,7 @@ impl Catalog {
         let tools: Vec<ToolSchemas> = desc.tools.iter().map(ToolSchemas::new).collect();
         Self {
             initialize: SUPPORTED_VERSIONS.map(|v| to_bytes(&initialize_result(desc, v))),
-            tools_list: SUPPORTED_VERSIONS.map(|v| to_bytes(&tools_list_result(&tools, v))),
+            tools_list: SUPPORTED_VERSIONS.map(|v| tools_list_bytes(&tools, v)),
             discover: to_bytes(&discover_result(desc)),
         }
     }
@@ -47,8 +51,8 @@ impl Catalog {
 
 struct ToolSchemas {
     def: &'static ToolDef,
-    input: Value,
-    output: Option<Value>,
+    input: JsonObject,
+    output: Option<JsonObject>,
 }
 
 impl ToolSchemas {
@@ -61,96 +65,94 @@ impl ToolSchemas {
         Self { def, input, output }
     }
 
-    fn to_json(&self, v: ProtocolVersion) -> Value {
-        let mut tool = Map::new();
-        tool.insert("name".into(), self.def.name.into());
-        if let (Some(title), true) = (self.def.title, v.has_titles()) {
-            tool.insert("title".into(), title.into());
+    /// The tool as a revision describes it: no titles or output schemas before 2025-06-18.
+    fn to_tool(&self, v: ProtocolVersion) -> Tool {
+        let mut annotations = self.def.annotations.clone();
+        if !v.has_titles() && annotations.title.is_none() {
+            // 2025-03-26 knows a title only among the annotations.
+            annotations.title = self.def.title.map(Into::into);
         }
-        if let Some(description) = self.def.description {
-            tool.insert("description".into(), description.into());
+        Tool {
+            name: self.def.name.into(),
+            title: self.def.title.filter(|_| v.has_titles()).map(Into::into),
+            description: self.def.description.map(Into::into),
+            input_schema: self.input.clone(),
+            output_schema: self.output.clone().filter(|_| v.has_structured_output()),
+            annotations: (!annotations.is_empty()).then_some(annotations),
+            icons: None,
+            execution: None,
+            meta: None,
         }
-        tool.insert("inputSchema".into(), self.input.clone());
-        if let (Some(output), true) = (&self.output, v.has_structured_output()) {
-            tool.insert("outputSchema".into(), output.clone());
-        }
-        if !self.def.annotations.is_empty() {
-            tool.insert(
-                "annotations".into(),
-                serde_json::to_value(self.def.annotations).expect("annotations"),
-            );
-        }
-        Value::Object(tool)
     }
 }
 
 // A root schema in JSON Schema 2020-12; the generated arguments struct's name is no title.
-fn root_schema(f: fn(&mut schemars::SchemaGenerator) -> schemars::Schema) -> Value {
-    let mut value = f(&mut SchemaSettings::draft2020_12().into_generator()).to_value();
-    if let Some(obj) = value.as_object_mut()
-        && obj
-            .get("title")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.starts_with("__mcp_"))
+fn root_schema(f: fn(&mut schemars::SchemaGenerator) -> schemars::Schema) -> JsonObject {
+    let value = f(&mut SchemaSettings::draft2020_12().into_generator()).to_value();
+    let mut obj = match value {
+        Value::Object(obj) => obj,
+        // `true`/`false` schemas: an object schema that admits anything.
+        _ => JsonObject::from_iter([("type".to_owned(), json!("object"))]),
+    };
+    if obj
+        .get("title")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.starts_with("__mcp_"))
     {
         obj.remove("title");
     }
-    value
+    obj
 }
 
-fn capabilities(desc: &ServerDescription) -> Value {
-    let mut caps = Map::new();
-    if !desc.tools.is_empty() {
-        caps.insert("tools".into(), json!({}));
+fn capabilities(desc: &ServerDescription) -> ServerCapabilities {
+    ServerCapabilities {
+        tools: (!desc.tools.is_empty()).then(ListChangedCapability::default),
+        logging: Some(JsonObject::new()),
+        ..ServerCapabilities::default()
     }
-    caps.insert("logging".into(), json!({}));
-    Value::Object(caps)
 }
 
-fn server_info(desc: &ServerDescription) -> Value {
-    let mut info = json!({ "name": desc.name, "version": desc.version });
-    if let Some(title) = desc.title {
-        info["title"] = title.into();
+fn server_info(desc: &ServerDescription) -> Implementation {
+    Implementation {
+        title: desc.title.map(Into::into),
+        ..Implementation::new(desc.name, desc.version)
     }
-    info
 }
 
-fn initialize_result(desc: &ServerDescription, v: ProtocolVersion) -> Value {
-    let mut result = json!({
-        "protocolVersion": v,
-        "capabilities": capabilities(desc),
-        "serverInfo": server_info(desc),
-    });
-    if let Some(instructions) = desc.instructions {
-        result["instructions"] = instructions.into();
+fn initialize_result(desc: &ServerDescription, v: ProtocolVersion) -> InitializeResult {
+    InitializeResult {
+        protocol_version: v.as_str().into(),
+        capabilities: capabilities(desc),
+        server_info: server_info(desc),
+        instructions: desc.instructions.map(Into::into),
+        meta: None,
     }
-    result
 }
 
-fn discover_result(desc: &ServerDescription) -> Value {
-    let mut result = modern_envelope();
-    result["supportedVersions"] = json!(SUPPORTED_VERSIONS);
-    result["capabilities"] = capabilities(desc);
-    result["_meta"] = json!({ META_SERVER_INFO: server_info(desc) });
-    if let Some(instructions) = desc.instructions {
-        result["instructions"] = instructions.into();
-    }
-    result
-}
-
-fn tools_list_result(tools: &[ToolSchemas], v: ProtocolVersion) -> Value {
-    let list: Vec<Value> = tools.iter().map(|t| t.to_json(v)).collect();
-    let mut result = match v.era() {
-        crate::protocol::Era::Modern => modern_envelope(),
-        crate::protocol::Era::Legacy => json!({}),
+fn discover_result(desc: &ServerDescription) -> Modern<DiscoverResult> {
+    let info = serde_json::to_value(server_info(desc)).expect("implementation info serializes");
+    let result = DiscoverResult {
+        supported_versions: SUPPORTED_VERSIONS
+            .iter()
+            .map(|v| v.as_str().into())
+            .collect(),
+        capabilities: capabilities(desc),
+        instructions: desc.instructions.map(Into::into),
+        meta: Some(JsonObject::from_iter([(META_SERVER_INFO.to_owned(), info)])),
     };
-    result["tools"] = Value::Array(list);
-    result
+    Modern::cacheable(result, CACHE_TTL_MS, CacheScope::Public)
 }
 
-// The fields every cacheable 2026-07-28 result carries.
-fn modern_envelope() -> Value {
-    json!({ "resultType": "complete", "ttlMs": CACHE_TTL_MS, "cacheScope": "public" })
+fn tools_list_bytes(tools: &[ToolSchemas], v: ProtocolVersion) -> Vec<u8> {
+    let result = ListToolsResult {
+        tools: tools.iter().map(|t| t.to_tool(v)).collect(),
+        next_cursor: None,
+        meta: None,
+    };
+    match v.era() {
+        Era::Modern => to_bytes(&Modern::cacheable(result, CACHE_TTL_MS, CacheScope::Public)),
+        Era::Legacy => to_bytes(&result),
+    }
 }
 
 fn to_bytes(v: &impl Serialize) -> Vec<u8> {

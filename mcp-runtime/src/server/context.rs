@@ -4,7 +4,10 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::protocol::jsonrpc;
-use crate::protocol::{LoggingLevel, ProgressToken, ProtocolVersion};
+use crate::protocol::{
+    LoggingLevel, LoggingMessageNotificationParams, ProgressNotificationParams, ProgressToken,
+    ProtocolVersion,
+};
 
 /// Where a call's messages go before its result: the call's SSE stream on HTTP, stdout on stdio.
 pub(crate) type Emitter = mpsc::UnboundedSender<Vec<u8>>;
@@ -20,25 +23,6 @@ pub struct Context {
     emitter: Option<Emitter>,
     progress_token: Option<ProgressToken>,
     log_level: Option<LoggingLevel>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Progress<'a> {
-    progress_token: &'a ProgressToken,
-    progress: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    total: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct LogMessage<'a, T> {
-    level: LoggingLevel,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    logger: Option<&'a str>,
-    data: T,
 }
 
 impl Context {
@@ -72,31 +56,32 @@ impl Context {
         let Some(progress_token) = &self.progress_token else {
             return;
         };
-        self.emit(
-            "notifications/progress",
-            &Progress {
-                progress_token,
-                progress,
-                total,
-                message,
-            },
-        );
+        let message = message.map(str::to_owned);
+        let params = ProgressNotificationParams {
+            progress_token: progress_token.clone(),
+            progress,
+            total,
+            message,
+        };
+        self.emit("notifications/progress", &params);
     }
 
     /// Sends a log message (`notifications/message`) when the client's level admits it: in the
     /// legacy era the session's level (`logging/setLevel`, everything until it is set); in
     /// 2026-07-28 the request's `logLevel`, and nothing without one.
     pub fn log(&self, level: LoggingLevel, logger: Option<&str>, data: impl Serialize) {
-        if self.admits(level) {
-            self.emit(
-                "notifications/message",
-                &LogMessage {
-                    level,
-                    logger,
-                    data,
-                },
-            );
+        if !self.admits(level) {
+            return;
         }
+        let data = serde_json::to_value(data)
+            .unwrap_or_else(|e| format!("unserializable log data: {e}").into());
+        let logger = logger.map(str::to_owned);
+        let params = LoggingMessageNotificationParams {
+            level,
+            logger,
+            data,
+        };
+        self.emit("notifications/message", &params);
     }
 
     fn admits(&self, level: LoggingLevel) -> bool {
@@ -107,7 +92,7 @@ impl Context {
         }
     }
 
-    fn emit(&self, method: &str, params: &impl Serialize) {
+    fn emit(&self, method: &'static str, params: &impl Serialize) {
         if let Some(emitter) = &self.emitter {
             // The receiver is gone only when the client left; the call's result is moot then.
             let _ = emitter.send(jsonrpc::notification(method, params));

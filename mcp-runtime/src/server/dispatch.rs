@@ -4,14 +4,14 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
 use super::{Catalog, Context, Emitter, Server, ToolCallError};
 use crate::protocol::jsonrpc::{self, RequestId};
 use crate::protocol::{
-    CallToolResult, Content, Era, ErrorObject, InitializeParams, ProtocolVersion, RequestMeta,
+    CallToolResult, Era, ErrorObject, InitializeParams, Modern, ProtocolVersion, RequestMeta,
     SUPPORTED_VERSIONS, SetLevelParams, code,
 };
 use crate::session::{InitializeRecord, Session, SessionMap};
@@ -327,25 +327,26 @@ pub(crate) fn write_call_result(
     result: &CallToolResult,
     version: ProtocolVersion,
 ) {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Wire<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        result_type: Option<&'static str>,
-        content: &'a [Content],
-        #[serde(skip_serializing_if = "Option::is_none")]
-        structured_content: Option<&'a RawValue>,
-        #[serde(skip_serializing_if = "std::ops::Not::not")]
-        is_error: bool,
-    }
-    let wire = Wire {
-        result_type: (version.era() == Era::Modern).then_some("complete"),
-        content: &result.content,
-        structured_content: result
-            .structured_content
-            .as_deref()
-            .filter(|_| version.has_structured_output()),
-        is_error: result.is_error,
+    let written = match version.era() {
+        Era::Modern => serde_json::to_writer(
+            buf,
+            &Modern {
+                result_type: "complete".into(),
+                ttl_ms: None,
+                cache_scope: None,
+                result,
+            },
+        ),
+        Era::Legacy if !version.has_structured_output() && result.structured_content.is_some() => {
+            serde_json::to_writer(
+                buf,
+                &CallToolResult {
+                    structured_content: None,
+                    ..result.clone()
+                },
+            )
+        }
+        Era::Legacy => serde_json::to_writer(buf, result),
     };
-    serde_json::to_writer(buf, &wire).expect("tool results serialize");
+    written.expect("tool results serialize");
 }

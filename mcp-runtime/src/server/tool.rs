@@ -137,7 +137,7 @@ impl<T: Serialize> IntoToolResult for Json<T> {
         CallToolResult {
             content: vec![Content::text(json)],
             structured_content: structured,
-            is_error: false,
+            ..CallToolResult::default()
         }
     }
 }
@@ -200,7 +200,7 @@ mod tests {
         let r = Json(5).into_tool_result();
         assert!(r.structured_content.is_none());
         let r: CallToolResult = Err::<String, _>("boom").into_tool_result();
-        assert!(r.is_error);
+        assert!(r.is_error());
         assert_eq!(r.content, vec![Content::text("boom")]);
     }
 }

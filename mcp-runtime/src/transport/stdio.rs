@@ -92,10 +92,10 @@ impl<S: Server> Connection<S> {
             Incoming::Request { id, method, params } => {
                 let version = self.version_of(&method, params);
                 let reply = self.request(&id, &method, params, version).await;
-                self.send(
-                    version,
-                    reply.unwrap_or_else(|f| jsonrpc::error_response(Some(&id), &f.error)),
-                );
+                // `initialize` has just negotiated the revision its own response is sent under.
+                let version = version.or_else(|| self.session.get().map(|s| s.version()));
+                let reply = reply.unwrap_or_else(|f| jsonrpc::error_response(Some(&id), &f.error));
+                self.send(version, reply);
             }
             Incoming::Notification { method, .. } => {
                 if let Some(session) = self.session.get() {
