@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -201,7 +202,7 @@ pub enum CacheScope {
 
 /// A 2026-07-28 result: `resultType`, and the caching fields of cacheable results, around the
 /// result itself.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Modern<T> {
     /// `complete`, `input_required`, ...
@@ -215,6 +216,36 @@ pub struct Modern<T> {
     /// The result.
     #[serde(flatten)]
     pub result: T,
+}
+
+// By hand rather than `#[serde(flatten)]`: flattened fields are buffered in a form that
+// cannot hold a `RawValue` (structured tool results), while a `Value` can.
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Modern<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        fn take<T: DeserializeOwned, E: Error>(
+            fields: &mut JsonObject,
+            key: &str,
+        ) -> Result<Option<T>, E> {
+            fields
+                .remove(key)
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(E::custom)
+        }
+        let mut fields = JsonObject::deserialize(d)?;
+        let result_type = take(&mut fields, "resultType")?
+            .ok_or_else(|| D::Error::missing_field("resultType"))?;
+        let ttl_ms = take(&mut fields, "ttlMs")?;
+        let cache_scope = take(&mut fields, "cacheScope")?;
+        let result = T::deserialize(Value::Object(fields)).map_err(D::Error::custom)?;
+        Ok(Self {
+            result_type,
+            ttl_ms,
+            cache_scope,
+            result,
+        })
+    }
 }
 
 impl<T> Modern<T> {

@@ -40,6 +40,13 @@ impl Context {
         }
     }
 
+    /// A context for a call made outside any transport, with no client to talk to: progress
+    /// and logging go nowhere. For benchmarks of the generated dispatch; not public API.
+    #[doc(hidden)]
+    pub fn detached() -> Self {
+        Self::new(ProtocolVersion::LATEST_LEGACY, None, None, None)
+    }
+
     /// The protocol revision of this call.
     pub fn protocol_version(&self) -> ProtocolVersion {
         self.version
