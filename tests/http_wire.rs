@@ -47,8 +47,10 @@ const LEGACY: &str = "2025-11-25";
 const MODERN: &str = "2026-07-28";
 
 fn app() -> Router {
-    let mut options = Options::default();
-    options.session_idle = std::time::Duration::from_secs(60);
+    let mut options = Options {
+        session_idle: std::time::Duration::from_secs(60),
+        ..Options::default()
+    };
     options.http.max_body = 1024;
     router(Wire, &options).expect("router")
 }
@@ -491,7 +493,8 @@ async fn modern_requests_are_stateless() {
 #[tokio::test]
 async fn modern_validation_order_and_codes() {
     let app = app();
-    let cases: Vec<(&str, Vec<(&str, &str)>, Value, StatusCode, i64)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Value, StatusCode, i64);
+    let cases: Vec<Case<'_>> = vec![
         (
             "missing _meta",
             vec![

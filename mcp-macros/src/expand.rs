@@ -215,8 +215,10 @@ fn expand_call(server: &Server<'_>, tool: &Tool<'_>) -> TokenStream {
         syn::ReturnType::Default => tool.method.sig.ident.span(),
     };
     let value = match &tool.output {
-        Output::Structured(_) => quote!(::mcp_runtime::__private::Json(#call)),
-        Output::StructuredResult(_) => quote!(#call.map(::mcp_runtime::__private::Json)),
+        Output::Structured(_) => quote_spanned!(span=> ::mcp_runtime::__private::Json(#call)),
+        Output::StructuredResult(_) => {
+            quote_spanned!(span=> #call.map(::mcp_runtime::__private::Json))
+        }
         Output::Direct | Output::Unsupported(_) => call,
     };
     quote_spanned!(span=> ::mcp_runtime::__private::IntoToolResult::into_tool_result(#value))

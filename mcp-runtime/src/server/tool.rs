@@ -151,6 +151,32 @@ impl<T: IntoToolResult, E: Display> IntoToolResult for Result<T, E> {
     }
 }
 
+/// A tool parameter: deserialized from the arguments object and described by a JSON Schema.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a `#[tool]` parameter",
+    label = "not `Deserialize + JsonSchema`",
+    note = "tool parameters implement `serde::Deserialize` and `schemars::JsonSchema`; derive both on your type"
+)]
+pub trait ToolParam: DeserializeOwned + schemars::JsonSchema {}
+impl<T: DeserializeOwned + schemars::JsonSchema> ToolParam for T {}
+
+/// A structured tool result: serialized into `structuredContent`, described by `outputSchema`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a `#[tool]` method",
+    label = "not `Serialize + JsonSchema`",
+    note = "return a type that implements `Serialize + JsonSchema`, or `String`, `Content`, `Vec<Content>`, `CallToolResult`, `()`, or a `Result` of one"
+)]
+pub trait StructuredOutput: Serialize + schemars::JsonSchema {}
+impl<T: Serialize + schemars::JsonSchema> StructuredOutput for T {}
+
+/// Asserts, at the user's span, that a parameter type is usable.
+pub const fn assert_param<T: ToolParam>() {}
+
+/// The output schema of a structured result type.
+pub fn output_schema<T: StructuredOutput>(g: &mut schemars::SchemaGenerator) -> Schema {
+    g.root_schema_for::<T>()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,30 +229,4 @@ mod tests {
         assert!(r.is_error());
         assert_eq!(r.content, vec![Content::text("boom")]);
     }
-}
-
-/// A tool parameter: deserialized from the arguments object and described by a JSON Schema.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a `#[tool]` parameter",
-    label = "not `Deserialize + JsonSchema`",
-    note = "tool parameters implement `serde::Deserialize` and `schemars::JsonSchema`; derive both on your type"
-)]
-pub trait ToolParam: DeserializeOwned + schemars::JsonSchema {}
-impl<T: DeserializeOwned + schemars::JsonSchema> ToolParam for T {}
-
-/// A structured tool result: serialized into `structuredContent`, described by `outputSchema`.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be returned from a `#[tool]` method",
-    label = "not `Serialize + JsonSchema`",
-    note = "return a type that implements `Serialize + JsonSchema`, or `String`, `Content`, `Vec<Content>`, `CallToolResult`, `()`, or a `Result` of one"
-)]
-pub trait StructuredOutput: Serialize + schemars::JsonSchema {}
-impl<T: Serialize + schemars::JsonSchema> StructuredOutput for T {}
-
-/// Asserts, at the user's span, that a parameter type is usable.
-pub const fn assert_param<T: ToolParam>() {}
-
-/// The output schema of a structured result type.
-pub fn output_schema<T: StructuredOutput>(g: &mut schemars::SchemaGenerator) -> Schema {
-    g.root_schema_for::<T>()
 }

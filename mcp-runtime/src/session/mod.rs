@@ -311,11 +311,7 @@ mod tests {
     fn record() -> InitializeRecord {
         InitializeRecord {
             version: ProtocolVersion::V2025_11_25,
-            client_info: Implementation {
-                name: "c".into(),
-                version: "1".into(),
-                title: None,
-            },
+            client_info: Implementation::new("c", "1"),
             capabilities: ClientCapabilities::default(),
         }
     }

@@ -229,7 +229,7 @@ impl<S: Server> App<S> {
         }
         let session = match self.session(headers) {
             Ok(session) => session,
-            Err(res) => return res,
+            Err(res) => return *res,
         };
         let version = Some(session.version());
         match incoming {
@@ -270,12 +270,12 @@ impl<S: Server> App<S> {
     }
 
     /// The live session named by `Mcp-Session-Id`: 400 without the header, 404 when unknown.
-    fn session(&self, headers: &HeaderMap) -> Result<Arc<Session<S::Session>>, Response> {
+    fn session(&self, headers: &HeaderMap) -> Result<Arc<Session<S::Session>>, Box<Response>> {
         let Some(raw) = header(headers, SESSION_HEADER) else {
             let e = ErrorObject::invalid_request(
                 "the `Mcp-Session-Id` header is required; send `initialize` first",
             );
-            return Err(error(StatusCode::BAD_REQUEST, None, &e));
+            return Err(Box::new(error(StatusCode::BAD_REQUEST, None, &e)));
         };
         let lookup = raw.parse::<SessionId>().map_err(|()| Lookup::Unknown);
         lookup.and_then(|id| self.dispatcher.sessions.touch(id)).map_err(|why| {
@@ -287,7 +287,7 @@ impl<S: Server> App<S> {
                 code::SESSION_NOT_FOUND,
                 format!("{reason}: send `initialize` without `Mcp-Session-Id` to start a new session"),
             );
-            error(StatusCode::NOT_FOUND, None, &e)
+            Box::new(error(StatusCode::NOT_FOUND, None, &e))
         })
     }
 
@@ -425,7 +425,7 @@ fn get<S: Server>(app: &App<S>, headers: &HeaderMap) -> Response {
     }
     let session = match app.session(headers) {
         Ok(session) => session,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     let (tx, rx) = mpsc::unbounded_channel();
     if !session.attach_stream(tx) {
@@ -453,7 +453,7 @@ fn get<S: Server>(app: &App<S>, headers: &HeaderMap) -> Response {
 fn delete<S: Server>(app: &App<S>, headers: &HeaderMap) -> Response {
     let session = match app.session(headers) {
         Ok(session) => session,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     app.dispatcher.sessions.remove(session.id());
     StatusCode::OK.into_response()

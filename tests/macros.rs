@@ -1,0 +1,158 @@
+//! The macros: compile-fail cases with their messages (trybuild, one topic per folder), and a
+//! server that uses every supported form, checked through its generated description.
+
+use mcp_runtime::Server;
+use mcp_runtime::prelude::*;
+
+#[test]
+fn compile_errors() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/tool/*.rs");
+    t.compile_fail("tests/ui/server/*.rs");
+}
+
+struct Forms;
+
+#[derive(Serialize, JsonSchema)]
+struct Point {
+    x: i64,
+    y: i64,
+}
+
+#[derive(Debug)]
+struct Failure;
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("it failed")
+    }
+}
+
+#[mcp_server(
+    name = "forms",
+    version = "1.2.3",
+    title = "Forms",
+    instructions = "Use the forms."
+)]
+impl Forms {
+    /// Structured, from an async method.
+    ///
+    /// Second paragraph.
+    #[tool(
+        title = "Make a point",
+        read_only,
+        destructive = false,
+        idempotent,
+        open_world = false
+    )]
+    async fn point(&self, x: i64, y: Option<i64>) -> Point {
+        Point {
+            x,
+            y: y.unwrap_or(0),
+        }
+    }
+
+    /// A `Result` of a structured value.
+    #[tool(name = "try.point")]
+    fn try_point(&self, x: i64) -> Result<Point, Failure> {
+        if x < 0 {
+            Err(Failure)
+        } else {
+            Ok(Point { x, y: x })
+        }
+    }
+
+    /// A `Result` of text.
+    #[tool]
+    fn try_text(&self, ok: bool) -> Result<String, Failure> {
+        if ok { Ok("fine".into()) } else { Err(Failure) }
+    }
+
+    /// Content blocks.
+    #[tool]
+    fn blocks(&self) -> Vec<Content> {
+        vec![Content::text("a"), Content::image("AAAA", "image/png")]
+    }
+
+    /// Nothing.
+    #[tool]
+    fn nothing(&self) {}
+
+    /// A raw identifier.
+    #[tool]
+    fn r#type(&self, r#in: String) -> &'static str {
+        if r#in.is_empty() { "empty" } else { "full" }
+    }
+
+    /// Not a tool: stays an ordinary method.
+    fn helper(&self) -> i64 {
+        1
+    }
+}
+
+#[test]
+fn every_form_is_described() {
+    let desc = <Forms as Server>::description();
+    assert_eq!(
+        (desc.name, desc.version, desc.title),
+        ("forms", "1.2.3", Some("Forms"))
+    );
+    assert_eq!(desc.instructions, Some("Use the forms."));
+    let names: Vec<_> = desc.tools.iter().map(|t| t.name).collect();
+    assert_eq!(
+        names,
+        [
+            "point",
+            "try.point",
+            "try_text",
+            "blocks",
+            "nothing",
+            "type"
+        ]
+    );
+    let point = &desc.tools[0];
+    assert_eq!(point.title, Some("Make a point"));
+    assert_eq!(
+        point.description,
+        Some("Structured, from an async method.\n\nSecond paragraph.")
+    );
+    let a = &point.annotations;
+    assert_eq!(
+        (
+            a.read_only_hint,
+            a.destructive_hint,
+            a.idempotent_hint,
+            a.open_world_hint
+        ),
+        (Some(true), Some(false), Some(true), Some(false))
+    );
+    assert!(point.output_schema.is_some());
+    assert!(
+        desc.tools[1].output_schema.is_some(),
+        "Result<Point, _> has an output schema"
+    );
+    assert!(desc.tools[2].output_schema.is_none());
+    assert_eq!(Forms.helper(), 1);
+}
+
+#[test]
+fn schemas_follow_the_parameters() {
+    let desc = <Forms as Server>::description();
+    let schema = |i: usize| {
+        let mut g = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+        (desc.tools[i].input_schema)(&mut g).to_value()
+    };
+    let point = schema(0);
+    assert_eq!(
+        point["required"],
+        serde_json::json!(["x"]),
+        "Option<T> is optional"
+    );
+    assert_eq!(point["properties"]["x"]["type"], "integer");
+    assert_eq!(
+        schema(5)["required"],
+        serde_json::json!(["in"]),
+        "raw identifiers lose `r#`"
+    );
+    assert_eq!(schema(4)["type"], "object");
+}
