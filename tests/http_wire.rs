@@ -46,13 +46,13 @@ impl Wire {
 const LEGACY: &str = "2025-11-25";
 const MODERN: &str = "2026-07-28";
 
-fn app() -> Router {
+async fn app() -> Router {
     let mut options = Options {
         session_idle: std::time::Duration::from_secs(60),
         ..Options::default()
     };
     options.http.max_body = 1024;
-    router(Wire, &options).expect("router")
+    router(Wire, &options).await.expect("router")
 }
 
 struct Reply {
@@ -179,7 +179,7 @@ async fn modern(app: &Router, method: &str, name: Option<&str>, params: Value) -
 
 #[tokio::test]
 async fn legacy_initialize_issues_a_session_and_negotiates_the_revision() {
-    let app = app();
+    let app = app().await;
     for (asked, agreed) in [
         ("2025-03-26", "2025-03-26"),
         ("2025-06-18", "2025-06-18"),
@@ -209,7 +209,7 @@ async fn legacy_initialize_issues_a_session_and_negotiates_the_revision() {
 
 #[tokio::test]
 async fn legacy_tools_list_and_call() {
-    let app = app();
+    let app = app().await;
     let sid = session(&app).await;
     let list = legacy(
         &app,
@@ -252,7 +252,7 @@ async fn legacy_tools_list_and_call() {
 
 #[tokio::test]
 async fn revision_2025_03_26_gets_no_structured_content() {
-    let app = app();
+    let app = app().await;
     let reply = send(&app, "POST", &[], &initialize_body("2025-03-26")).await;
     let sid = reply
         .headers
@@ -282,7 +282,7 @@ async fn revision_2025_03_26_gets_no_structured_content() {
 
 #[tokio::test]
 async fn tool_errors_follow_the_spec() {
-    let app = app();
+    let app = app().await;
     let sid = session(&app).await;
     let unknown = json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "nope", "arguments": {}}});
     let reply = legacy(&app, &sid, unknown).await;
@@ -324,7 +324,7 @@ async fn tool_errors_follow_the_spec() {
 
 #[tokio::test]
 async fn legacy_session_rules() {
-    let app = app();
+    let app = app().await;
     let list = r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#;
     let missing = send(&app, "POST", &[], list).await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
@@ -384,7 +384,7 @@ async fn legacy_session_rules() {
 
 #[tokio::test]
 async fn get_opens_the_session_stream() {
-    let app = app();
+    let app = app().await;
     let sid = session(&app).await;
     let req = Request::builder()
         .method("GET")
@@ -411,7 +411,7 @@ async fn get_opens_the_session_stream() {
 
 #[tokio::test]
 async fn messages_before_the_result_turn_the_response_into_sse() {
-    let app = app();
+    let app = app().await;
     let sid = session(&app).await;
     let call = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "work", "_meta": {"progressToken": "tok"}}});
     let reply = legacy(&app, &sid, call).await;
@@ -438,7 +438,7 @@ async fn messages_before_the_result_turn_the_response_into_sse() {
 
 #[tokio::test]
 async fn modern_requests_are_stateless() {
-    let app = app();
+    let app = app().await;
     let discover = modern(&app, "server/discover", None, json!({"_meta": meta()})).await;
     assert_eq!(discover.status, StatusCode::OK);
     let body = discover.json();
@@ -492,7 +492,7 @@ async fn modern_requests_are_stateless() {
 
 #[tokio::test]
 async fn modern_validation_order_and_codes() {
-    let app = app();
+    let app = app().await;
     type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Value, StatusCode, i64);
     let cases: Vec<Case<'_>> = vec![
         (
@@ -632,7 +632,7 @@ async fn modern_validation_order_and_codes() {
 
 #[tokio::test]
 async fn modern_progress_streams_before_the_result() {
-    let app = app();
+    let app = app().await;
     let mut m = meta();
     m["progressToken"] = json!(5);
     let reply = modern(
@@ -659,7 +659,7 @@ async fn modern_progress_streams_before_the_result() {
 
 #[tokio::test]
 async fn bad_input_gets_clear_errors() {
-    let app = app();
+    let app = app().await;
     let not_json = send(&app, "POST", &[], "this is not json").await;
     assert_eq!(
         (not_json.status, not_json.error_code()),
@@ -722,7 +722,7 @@ async fn bad_input_gets_clear_errors() {
 
 #[tokio::test]
 async fn dns_rebinding_is_refused() {
-    let app = app();
+    let app = app().await;
     let evil_origin = send(
         &app,
         "POST",

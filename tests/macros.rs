@@ -9,6 +9,7 @@ fn compile_errors() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/tool/*.rs");
     t.compile_fail("tests/ui/server/*.rs");
+    t.compile_fail("tests/ui/reinit/*.rs");
 }
 
 struct Forms;

@@ -10,6 +10,8 @@ pub struct Server<'a> {
     pub item: &'a ItemImpl,
     pub attrs: ServerAttrs,
     pub tools: Vec<Tool<'a>>,
+    /// Methods marked `#[on_reinit]` (a valid server has at most one).
+    pub reinit_handlers: Vec<&'a ImplItemFn>,
 }
 
 pub struct Tool<'a> {
@@ -36,6 +38,8 @@ pub enum ParamKind {
     Argument,
     /// The call's `Context`.
     Context,
+    /// The caller's `Session<T>`.
+    Session,
 }
 
 /// How a tool's return value becomes a result.
@@ -66,8 +70,23 @@ impl<'a> Server<'a> {
                     .map(|a| Tool::from_ast(cx, f, a))
             })
             .collect();
-        Self { item, attrs, tools }
+        let reinit_handlers = methods(item)
+            .filter(|f| f.attrs.iter().any(|a| is_attr(a, "on_reinit")))
+            .collect();
+        Self {
+            item,
+            attrs,
+            tools,
+            reinit_handlers,
+        }
     }
+}
+
+fn methods(item: &ItemImpl) -> impl Iterator<Item = &ImplItemFn> {
+    item.items.iter().filter_map(|i| match i {
+        ImplItem::Fn(f) => Some(f),
+        _ => None,
+    })
 }
 
 impl<'a> Tool<'a> {
@@ -135,6 +154,8 @@ impl<'a> Param<'a> {
         };
         let kind = if last_segment_is(&pt.ty, "Context") {
             ParamKind::Context
+        } else if last_segment_is(&pt.ty, "Session") {
+            ParamKind::Session
         } else {
             ParamKind::Argument
         };

@@ -5,16 +5,20 @@ use syn::{Attribute, LitStr};
 
 use crate::ctxt::Ctxt;
 
-/// `#[mcp_server(name = "..", version = "..", title = "..", instructions = "..")]`.
+/// `#[mcp_server(name = "..", version = "..", title = "..", instructions = "..",
+/// session = Type, reinit = "reject" | "restore")]`.
 #[derive(Default)]
 pub struct ServerAttrs {
     pub name: Option<LitStr>,
     pub version: Option<LitStr>,
     pub title: Option<LitStr>,
     pub instructions: Option<LitStr>,
+    /// The key (for spans) and the type of the session state.
+    pub session: Option<(syn::Path, syn::Type)>,
+    pub reinit: Option<LitStr>,
 }
 
-const SERVER_KEYS: &str = "`name`, `version`, `title`, `instructions`";
+const SERVER_KEYS: &str = "`name`, `version`, `title`, `instructions`, `session`, `reinit`";
 
 impl ServerAttrs {
     pub fn parse(cx: &Ctxt, args: proc_macro2::TokenStream) -> Self {
@@ -25,6 +29,15 @@ impl ServerAttrs {
                 Some("version") => &mut attrs.version,
                 Some("title") => &mut attrs.title,
                 Some("instructions") => &mut attrs.instructions,
+                Some("reinit") => &mut attrs.reinit,
+                Some("session") => {
+                    let ty: syn::Type = meta.value()?.parse()?;
+                    if attrs.session.is_some() {
+                        return Err(meta.error("this attribute is given twice"));
+                    }
+                    attrs.session = Some((meta.path.clone(), ty));
+                    return Ok(());
+                }
                 _ => return Err(unknown_key(&meta, "server", SERVER_KEYS)),
             };
             set_once(slot, &meta)

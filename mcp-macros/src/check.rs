@@ -5,18 +5,25 @@ use std::collections::HashMap;
 
 use syn::{FnArg, Type};
 
-use crate::ast::{Output, ParamKind, Server, Tool};
+use crate::ast::{Output, ParamKind, Server, Tool, last_segment_is};
 use crate::ctxt::Ctxt;
 
 pub fn check(cx: &Ctxt, server: &Server<'_>) {
     check_inherent(cx, server);
     check_unique_names(cx, server);
+    check_reinit_value(cx, server);
+    check_one_policy(cx, server);
+    check_state_has_policy(cx, server);
+    for handler in &server.reinit_handlers {
+        check_reinit_handler(cx, handler);
+    }
     for tool in &server.tools {
         check_name(cx, tool);
         check_receiver(cx, tool);
         check_not_generic(cx, tool);
         check_plain_fn(cx, tool);
         check_params(cx, tool);
+        check_session_params(cx, tool);
         check_output(cx, tool);
     }
 }
@@ -135,5 +142,102 @@ fn check_output(cx: &Ctxt, tool: &Tool<'_>) {
             ty,
             "unsupported tool return type; expected a type that implements `Serialize + JsonSchema`, `String`, `Content`, `Vec<Content>`, `CallToolResult`, `()`, or a `Result` of one",
         );
+    }
+}
+
+// At most one `Session` parameter.
+fn check_session_params(cx: &Ctxt, tool: &Tool<'_>) {
+    let mut params = tool.params.iter().filter(|p| p.kind == ParamKind::Session);
+    if let (Some(_), Some(second)) = (params.next(), params.next()) {
+        cx.error_spanned_by(
+            second.ty,
+            "a `#[tool]` method takes at most one `Session` parameter",
+        );
+    }
+}
+
+// `reinit = ".."` names a policy that exists.
+fn check_reinit_value(cx: &Ctxt, server: &Server<'_>) {
+    if let Some(lit) = &server.attrs.reinit
+        && !matches!(lit.value().as_str(), "reject" | "restore")
+    {
+        let message = format!(
+            "unknown `reinit` policy `{}`; expected `\"reject\"` or `\"restore\"`, or an `#[on_reinit]` method",
+            lit.value()
+        );
+        cx.error_spanned_by(lit, message);
+    }
+}
+
+// One policy: a single `#[on_reinit]` handler, or `reinit = ".."`, not both.
+fn check_one_policy(cx: &Ctxt, server: &Server<'_>) {
+    for extra in server.reinit_handlers.iter().skip(1) {
+        cx.error_spanned_by(
+            &extra.sig.ident,
+            "a server has at most one `#[on_reinit]` handler",
+        );
+    }
+    if let (Some(lit), Some(handler)) = (&server.attrs.reinit, server.reinit_handlers.first()) {
+        let message = format!(
+            "choose one re-initialization policy: `reinit = {:?}` or the `#[on_reinit]` method `{}`",
+            lit.value(),
+            handler.sig.ident
+        );
+        cx.error_spanned_by(lit, message);
+    }
+}
+
+// A server whose sessions carry state states what happens when one is gone.
+fn check_state_has_policy(cx: &Ctxt, server: &Server<'_>) {
+    let Some((key, ty)) = &server.attrs.session else {
+        return;
+    };
+    if server.attrs.reinit.is_some() || !server.reinit_handlers.is_empty() {
+        return;
+    }
+    let ty = quote::quote!(#ty).to_string();
+    cx.error_spanned_by(
+        key,
+        format!(
+            "`session = {ty}` needs a re-initialization policy for sessions that expire while their client lives on: \
+             add a method `#[on_reinit] async fn on_reinit(&self, req: ReinitRequest) -> Reinit<{ty}>` that resumes or rejects, \
+             or choose `#[mcp_server(reinit = \"reject\")]` (HTTP 404: the client must initialize again) \
+             or `#[mcp_server(reinit = \"restore\")]` (replay the record a persistent store retains)"
+        ),
+    );
+}
+
+// `#[on_reinit] async fn name(&self, req: ReinitRequest) -> Reinit<State>`.
+fn check_reinit_handler(cx: &Ctxt, handler: &syn::ImplItemFn) {
+    let sig = &handler.sig;
+    if sig.asyncness.is_none() {
+        cx.error_spanned_by(sig.fn_token, "an `#[on_reinit]` handler is an `async fn`");
+    }
+    let by_ref = |r: &syn::Receiver| r.reference.is_some() && r.mutability.is_none();
+    if !matches!(sig.inputs.first(), Some(FnArg::Receiver(r)) if by_ref(r)) {
+        cx.error_spanned_by(
+            &sig.ident,
+            "an `#[on_reinit]` handler is a method taking `&self`",
+        );
+        return;
+    }
+    let args: Vec<_> = sig.inputs.iter().skip(1).collect();
+    let is_request =
+        |a: &FnArg| matches!(a, FnArg::Typed(pt) if last_segment_is(&pt.ty, "ReinitRequest"));
+    if args.len() != 1 || !is_request(args[0]) {
+        let message = "an `#[on_reinit]` handler takes one argument, `req: ReinitRequest`";
+        match args.first() {
+            Some(arg) => cx.error_spanned_by(arg, message),
+            None => cx.error_spanned_by(&sig.inputs, message),
+        }
+    }
+    if matches!(sig.output, syn::ReturnType::Default) {
+        cx.error_spanned_by(
+            &sig.ident,
+            "an `#[on_reinit]` handler returns `Reinit<State>`, with the server's session state",
+        );
+    }
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(&sig.generics, "an `#[on_reinit]` handler cannot be generic");
     }
 }

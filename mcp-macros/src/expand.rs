@@ -33,7 +33,7 @@ pub fn server(args: TokenStream, input: TokenStream) -> TokenStream {
     match cx.finish() {
         Some(errors) => {
             let errors = errors.to_compile_error();
-            let fallback = fallback(&item);
+            let fallback = fallback(&model);
             quote!(#user_item #errors #fallback)
         }
         None => {
@@ -60,16 +60,69 @@ fn expand_server(server: &Server<'_>) -> TokenStream {
     let count = server.tools.len();
     let description = expand_description(&server.attrs);
     let call_tool = expand_call_tool(server);
+    let session_ty = session_type(server);
+    let reinit = expand_reinit(server);
     quote! {
         #(#structs)*
         static __MCP_TOOLS: [::mcp_runtime::__private::ToolDef; #count] = [#(#defs),*];
         impl ::mcp_runtime::__private::Server for #self_ty {
-            type Session = ();
+            type Session = #session_ty;
+            #reinit
             fn description() -> &'static ::mcp_runtime::__private::ServerDescription {
                 static DESCRIPTION: ::mcp_runtime::__private::ServerDescription = #description;
                 &DESCRIPTION
             }
             #call_tool
+        }
+    }
+}
+
+fn session_type(server: &Server<'_>) -> TokenStream {
+    match &server.attrs.session {
+        Some((_, ty)) => quote!(#ty),
+        None => quote!(()),
+    }
+}
+
+/// The compiled re-initialization policy: a constant, and the handler call when there is one.
+fn expand_reinit(server: &Server<'_>) -> TokenStream {
+    let policy = match (
+        server.reinit_handlers.first(),
+        server.attrs.reinit.as_ref().map(|l| l.value()),
+    ) {
+        (Some(_), _) => quote!(Handler),
+        (None, Some(v)) if v == "restore" => quote!(Restore),
+        _ => quote!(Reject),
+    };
+    let body = match server.reinit_handlers.first() {
+        Some(handler) => {
+            let self_ty = &server.item.self_ty;
+            let ident = &handler.sig.ident;
+            let span = match &handler.sig.output {
+                syn::ReturnType::Type(_, ty) => ty.span(),
+                syn::ReturnType::Default => ident.span(),
+            };
+            // Spanned at the handler's return type: `Reinit<Other>` is a type error there.
+            let call = quote_spanned!(span=> <#self_ty>::#ident(self, __mcp_request).await);
+            quote! {
+                async move {
+                    let __mcp_decision: ::mcp_runtime::__private::Reinit<<Self as ::mcp_runtime::__private::Server>::Session> = #call;
+                    __mcp_decision
+                }
+            }
+        }
+        None => quote!(::core::future::ready(
+            ::mcp_runtime::__private::Reinit::Reject
+        )),
+    };
+    quote! {
+        const REINIT: ::mcp_runtime::__private::ReinitPolicy = ::mcp_runtime::__private::ReinitPolicy::#policy;
+        #[allow(unused_variables)]
+        fn reinit(
+            &self,
+            __mcp_request: ::mcp_runtime::__private::ReinitRequest,
+        ) -> impl ::core::future::Future<Output = ::mcp_runtime::__private::Reinit<Self::Session>> + ::core::marker::Send {
+            #body
         }
     }
 }
@@ -176,6 +229,7 @@ fn expand_call_tool(server: &Server<'_>) -> TokenStream {
             __mcp_name: &str,
             __mcp_arguments: ::core::option::Option<&::mcp_runtime::__private::RawValue>,
             __mcp_cx: ::mcp_runtime::__private::Context,
+            __mcp_session: ::core::option::Option<::mcp_runtime::__private::Session<Self::Session>>,
         ) -> ::core::result::Result<
             impl ::core::future::Future<Output = ::mcp_runtime::__private::CallToolResult> + ::core::marker::Send + use<'__mcp_s>,
             ::mcp_runtime::__private::ToolCallError,
@@ -205,6 +259,10 @@ fn expand_call(server: &Server<'_>, tool: &Tool<'_>) -> TokenStream {
             quote!(__mcp_args.#ident)
         }
         ParamKind::Context => quote!(__mcp_cx),
+        ParamKind::Session => {
+            let ty = p.ty;
+            quote_spanned!(ty.span()=> __mcp_session.unwrap_or_else(::mcp_runtime::__private::Session::ephemeral))
+        }
     });
     let mut call = quote!(<#self_ty>::#method(self, #(#args),*));
     if tool.is_async() {
@@ -225,15 +283,18 @@ fn expand_call(server: &Server<'_>, tool: &Tool<'_>) -> TokenStream {
 }
 
 /// On error: a `Server` impl with no tools, so the rest of the crate still type-checks.
-fn fallback(item: &ItemImpl) -> TokenStream {
-    if !item.generics.params.is_empty() {
+fn fallback(server: &Server<'_>) -> TokenStream {
+    let item = server.item;
+    if !item.generics.params.is_empty() || item.trait_.is_some() {
         return TokenStream::new();
     }
     let self_ty = &item.self_ty;
+    let session_ty = session_type(server);
     quote! {
         const _: () = {
             impl ::mcp_runtime::__private::Server for #self_ty {
-                type Session = ();
+                type Session = #session_ty;
+                const REINIT: ::mcp_runtime::__private::ReinitPolicy = ::mcp_runtime::__private::ReinitPolicy::Reject;
                 fn description() -> &'static ::mcp_runtime::__private::ServerDescription {
                     static DESCRIPTION: ::mcp_runtime::__private::ServerDescription = ::mcp_runtime::__private::ServerDescription {
                         name: ::core::env!("CARGO_PKG_NAME"),
@@ -244,11 +305,18 @@ fn fallback(item: &ItemImpl) -> TokenStream {
                     };
                     &DESCRIPTION
                 }
+                fn reinit(
+                    &self,
+                    _: ::mcp_runtime::__private::ReinitRequest,
+                ) -> impl ::core::future::Future<Output = ::mcp_runtime::__private::Reinit<Self::Session>> + ::core::marker::Send {
+                    ::core::future::ready(::mcp_runtime::__private::Reinit::Reject)
+                }
                 fn call_tool<'__mcp_s>(
                     &'__mcp_s self,
                     _: &str,
                     _: ::core::option::Option<&::mcp_runtime::__private::RawValue>,
                     _: ::mcp_runtime::__private::Context,
+                    _: ::core::option::Option<::mcp_runtime::__private::Session<Self::Session>>,
                 ) -> ::core::result::Result<
                     ::core::future::Ready<::mcp_runtime::__private::CallToolResult>,
                     ::mcp_runtime::__private::ToolCallError,
@@ -265,6 +333,7 @@ fn strip_helpers(item: &ItemImpl) -> ItemImpl {
     let mut item = item.clone();
     for member in &mut item.items {
         let ImplItem::Fn(f) = member else { continue };
+        f.attrs.retain(|a| !is_attr(a, "on_reinit"));
         if !f.attrs.iter().any(|a| is_attr(a, "tool")) {
             continue;
         }

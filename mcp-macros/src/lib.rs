@@ -24,3 +24,10 @@ pub fn mcp_server(attr: TokenStream, item: TokenStream) -> TokenStream {
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::misplaced("tool", attr.into(), item.into()).into()
 }
+
+/// Marks the method of an `#[mcp_server]` impl block that decides what a request on an unknown
+/// or expired session gets.
+#[proc_macro_attribute]
+pub fn on_reinit(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::misplaced("on_reinit", attr.into(), item.into()).into()
+}

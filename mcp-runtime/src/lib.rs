@@ -1,15 +1,18 @@
 #![doc = include_str!("../../README.md")]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod auth;
 pub mod protocol;
 mod serve;
 pub mod server;
 pub mod session;
 pub mod transport;
 
-pub use mcp_macros::{mcp_server, tool};
+pub use auth::Principal;
+pub use mcp_macros::{mcp_server, on_reinit, tool};
 pub use serve::{Options, Serve, Transport, router};
 pub use server::{Context, Server};
+pub use session::{Reinit, ReinitRequest, Session};
 
 /// Errors of serving.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +30,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The session store could not be set up.
+    #[error(transparent)]
+    Store(#[from] session::StoreError),
+    /// A setting is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
 }
 
 /// `Result` with this crate's [`Error`].
@@ -35,7 +44,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything a server needs: `use mcp_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::protocol::{CallToolResult, Content, LoggingLevel};
-    pub use crate::{Context, Serve, mcp_server, tool};
+    pub use crate::{
+        Context, Principal, Reinit, ReinitRequest, Serve, Session, mcp_server, on_reinit, tool,
+    };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
 }
@@ -48,6 +59,7 @@ pub mod __private {
         Context, IntoToolResult, Json, Server, ServerDescription, ToolCallError, ToolDef,
         assert_param, output_schema, parse_arguments,
     };
+    pub use crate::session::{Reinit, ReinitPolicy, ReinitRequest, Session};
     pub use schemars;
     pub use serde;
     pub use serde_json::value::RawValue;

@@ -10,7 +10,7 @@ use axum::serve::ListenerExt;
 
 use crate::server::Server;
 use crate::server::dispatch::Dispatcher;
-use crate::session::SessionMap;
+use crate::session::{MemoryStore, SessionMap, SessionStore};
 use crate::transport::WireLog;
 use crate::transport::http::HttpOptions;
 use crate::{Error, Result};
@@ -22,6 +22,11 @@ usage: [--stdio | --http ADDR] [options]
   --http ADDR            serve streamable HTTP on ADDR, e.g. 127.0.0.1:8080 (port 0 picks one)
   --path PATH            the HTTP endpoint's path (default /mcp)
   --session-idle SECS    end legacy sessions idle this long (default 1800)
+  --session-retention SECS
+                         keep expired sessions' records this long for the re-initialization
+                         policy (default 86400)
+  --max-sessions N       refuse new sessions (503) beyond N live ones (default 1000000)
+  --store URL            where sessions are kept: memory (default) or redis://host:port/db
   --max-body BYTES       the largest request body (default 4194304)
   --allow-host HOST      accept this Host name, repeatable; * accepts any (default: loopback names)
   --allow-origin ORIGIN  accept this Origin, repeatable; * accepts any (default: loopback names)
@@ -46,6 +51,12 @@ pub struct Options {
     pub http: HttpOptions,
     /// How long a legacy session may stay idle.
     pub session_idle: Duration,
+    /// How long an expired session's record is retained for the re-initialization policy.
+    pub session_retention: Duration,
+    /// The most live sessions; `initialize` beyond it gets 503.
+    pub max_sessions: usize,
+    /// The session store: `memory`, or a `redis://` URL (feature `redis`).
+    pub store: String,
     /// Where to record every message sent, if anywhere.
     pub wire_log: Option<PathBuf>,
 }
@@ -56,6 +67,9 @@ impl Default for Options {
             transport: Transport::Stdio,
             http: HttpOptions::default(),
             session_idle: Duration::from_secs(1800),
+            session_retention: Duration::from_secs(24 * 3600),
+            max_sessions: 1_000_000,
+            store: "memory".into(),
             wire_log: None,
         }
     }
@@ -83,6 +97,11 @@ impl Options {
                     options.session_idle = Duration::from_secs(parse_value(&flag, &value()?)?)
                 }
                 "--max-body" => options.http.max_body = parse_value(&flag, &value()?)?,
+                "--session-retention" => {
+                    options.session_retention = Duration::from_secs(parse_value(&flag, &value()?)?)
+                }
+                "--max-sessions" => options.max_sessions = parse_value(&flag, &value()?)?,
+                "--store" => options.store = value()?,
                 "--allow-host" => hosts.push(value()?),
                 "--allow-origin" => origins.push(value()?),
                 "--wire-log" => options.wire_log = Some(PathBuf::from(value()?)),
@@ -124,6 +143,16 @@ pub trait Serve: Server {
     /// Parses the process's flags and serves until stdin closes (stdio) or a shutdown signal
     /// arrives (HTTP). Errors and usage go to stderr; the exit code says how it went.
     fn serve(self) -> impl Future<Output = ExitCode> + Send {
+        self.serve_layered(|router| router)
+    }
+
+    /// Like [`serve`](Self::serve), with the HTTP router wrapped by `wrap` first: mount your
+    /// own tower layers (authentication, tracing, ...) in front of MCP. An authentication
+    /// layer inserts a [`Principal`](crate::Principal) into the request's extensions.
+    fn serve_layered<F>(self, wrap: F) -> impl Future<Output = ExitCode> + Send
+    where
+        F: FnOnce(axum::Router) -> axum::Router + Send,
+    {
         async move {
             let options = match Options::parse(std::env::args().skip(1)) {
                 Ok(options) => options,
@@ -136,7 +165,7 @@ pub trait Serve: Server {
                     return ExitCode::from(2);
                 }
             };
-            match self.serve_with(options).await {
+            match self.serve_with(options, wrap).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -146,15 +175,18 @@ pub trait Serve: Server {
         }
     }
 
-    /// Serves with explicit options.
-    fn serve_with(self, options: Options) -> impl Future<Output = Result<()>> + Send {
+    /// Serves with explicit options; `wrap` as in [`serve_layered`](Self::serve_layered).
+    fn serve_with<F>(self, options: Options, wrap: F) -> impl Future<Output = Result<()>> + Send
+    where
+        F: FnOnce(axum::Router) -> axum::Router + Send,
+    {
         async move {
-            let (dispatcher, wire) = start(self, &options)?;
+            let (dispatcher, wire) = start(self, &options).await?;
             match options.transport {
                 Transport::Stdio => crate::transport::stdio::serve(dispatcher, wire)
                     .await
                     .map_err(Error::Io),
-                Transport::Http(addr) => serve_http(dispatcher, addr, options, wire).await,
+                Transport::Http(addr) => serve_http(dispatcher, addr, options, wire, wrap).await,
             }
         }
     }
@@ -165,8 +197,8 @@ impl<S: Server> Serve for S {}
 /// The axum router that serves `server` at `options.http.path`, to mount in an application of
 /// your own (behind your own layers, such as authentication). Call it inside a Tokio runtime:
 /// it starts the task that expires idle sessions.
-pub fn router<S: Server>(server: S, options: &Options) -> Result<axum::Router> {
-    let (dispatcher, wire) = start(server, options)?;
+pub async fn router<S: Server>(server: S, options: &Options) -> Result<axum::Router> {
+    let (dispatcher, wire) = start(server, options).await?;
     tokio::spawn(sweep(dispatcher, options.session_idle));
     Ok(crate::transport::http::router(
         dispatcher,
@@ -179,22 +211,55 @@ type Started<S> = (&'static Dispatcher<S>, Option<&'static WireLog>);
 
 /// The dispatcher lives as long as the process; leaking it makes every call future `'static`
 /// without reference counting on the request path.
-fn start<S: Server>(server: S, options: &Options) -> Result<Started<S>> {
+async fn start<S: Server>(server: S, options: &Options) -> Result<Started<S>> {
     let wire = match &options.wire_log {
         Some(path) => Some(&*Box::leak(Box::new(WireLog::open(path)?))),
         None => None,
     };
-    let sessions = SessionMap::new(options.session_idle);
-    let dispatcher: &'static Dispatcher<S> = Box::leak(Box::new(Dispatcher::new(server, sessions)));
+    let store = open_store(options).await?;
+    let sessions = SessionMap::new(options.session_idle, options.max_sessions);
+    let dispatcher: &'static Dispatcher<S> =
+        Box::leak(Box::new(Dispatcher::new(server, sessions, store)));
     Ok((dispatcher, wire))
 }
 
-async fn serve_http<S: Server>(
+async fn open_store(options: &Options) -> Result<&'static dyn SessionStore> {
+    let store: Box<dyn SessionStore> = match options.store.as_str() {
+        "memory" => Box::new(MemoryStore::new(options.session_retention)),
+        #[cfg(feature = "redis")]
+        url if url.starts_with("redis://") || url.starts_with("rediss://") => Box::new(
+            crate::session::RedisStore::connect(
+                url,
+                options.session_idle,
+                options.session_retention,
+            )
+            .await?,
+        ),
+        #[cfg(not(feature = "redis"))]
+        url if url.starts_with("redis://") || url.starts_with("rediss://") => {
+            return Err(Error::Config(format!(
+                "`--store {url}` needs the `redis` feature of mcp-runtime"
+            )));
+        }
+        other => {
+            return Err(Error::Config(format!(
+                "unknown session store `{other}`; expected `memory` or a `redis://` URL"
+            )));
+        }
+    };
+    Ok(Box::leak(store))
+}
+
+async fn serve_http<S: Server, F>(
     dispatcher: &'static Dispatcher<S>,
     addr: SocketAddr,
     options: Options,
     wire: Option<&'static WireLog>,
-) -> Result<()> {
+    wrap: F,
+) -> Result<()>
+where
+    F: FnOnce(axum::Router) -> axum::Router,
+{
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| Error::Bind { addr, source })?;
@@ -205,7 +270,11 @@ async fn serve_http<S: Server>(
         desc.name, desc.version, options.http.path
     );
     tokio::spawn(sweep(dispatcher, options.session_idle));
-    let router = crate::transport::http::router(dispatcher, options.http, wire);
+    let router = wrap(crate::transport::http::router(
+        dispatcher,
+        options.http,
+        wire,
+    ));
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
@@ -221,7 +290,7 @@ async fn sweep<S: Server>(dispatcher: &'static Dispatcher<S>, idle: Duration) {
     let mut tick = tokio::time::interval(period);
     loop {
         tick.tick().await;
-        let removed = dispatcher.sessions.sweep();
+        let removed = dispatcher.sweep().await;
         if removed > 0 {
             tracing::debug!(removed, "expired idle sessions");
         }

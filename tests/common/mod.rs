@@ -339,3 +339,138 @@ fn result_definition(result: &Value, modern: bool) -> &'static str {
         _ => "EmptyResult",
     }
 }
+
+impl HttpServer {
+    /// Starts `example` on a given port (to restart a server where its clients expect it).
+    pub fn start_on(example_name: &str, port: u16, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let addr = format!("127.0.0.1:{port}");
+        let wire_log = temp_path(&format!("{example_name}-wire"), "jsonl");
+        let mut child = Command::new(example(example_name))
+            .args(["--http", &addr, "--wire-log"])
+            .arg(&wire_log)
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the example");
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if stderr.read_line(&mut line).expect("read stderr") == 0 {
+                panic!("{example_name} exited before serving on {addr}");
+            }
+            if line.contains("http://") {
+                break;
+            }
+        }
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        Self {
+            child,
+            url: format!("http://{addr}/mcp"),
+            wire_log,
+        }
+    }
+
+    /// How many tool results this server has sent so far.
+    pub fn tool_results_sent(&self) -> usize {
+        let log = std::fs::read_to_string(&self.wire_log).unwrap_or_default();
+        log.lines().filter(|l| l.contains("\"content\":[")).count()
+    }
+
+    /// Waits until this server has sent `n` tool results.
+    pub fn wait_for_tool_results(&self, n: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while self.tool_results_sent() < n {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server never sent {n} tool results"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+/// A free TCP port on the loopback interface.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real `redis-server` on a free port, installed from Debian's packages when missing;
+/// stopped on drop.
+pub struct RedisServer {
+    child: Child,
+    /// `redis://127.0.0.1:PORT/`.
+    pub url: String,
+}
+
+impl RedisServer {
+    pub fn start() -> Self {
+        let binary = redis_binary();
+        let port = free_port();
+        let mut child = Command::new(binary)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start redis-server");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert!(
+                stdout.read_line(&mut line).expect("read redis output") > 0,
+                "redis-server exited"
+            );
+            if line.contains("Ready to accept connections") {
+                break;
+            }
+        }
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        Self {
+            child,
+            url: format!("redis://127.0.0.1:{port}/"),
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `redis-server`, installed with apt-get (under a lock) when it is not on the machine.
+fn redis_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let installed = || {
+            ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].into_iter().map(PathBuf::from).find(|p| p.exists())
+        };
+        if let Some(path) = installed() {
+            return path;
+        }
+        let script = "set -e; exec 9>/tmp/mcp-framework-apt.lock; flock 9; \
+            command -v redis-server >/dev/null || { apt-get update -qq && \
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >&2; }";
+        let status = Command::new("bash").args(["-c", script]).status().expect("run apt-get");
+        assert!(status.success(), "installing redis-server with apt-get failed (it needs root)");
+        installed().expect("redis-server after installing it")
+    })
+}

@@ -14,7 +14,7 @@ use crate::protocol::{
     CallToolResult, Era, ErrorObject, InitializeParams, Modern, ProtocolVersion, RequestMeta,
     SUPPORTED_VERSIONS, SetLevelParams, code,
 };
-use crate::session::{InitializeRecord, Session, SessionMap};
+use crate::session::{InitializeRecord, Session, SessionEntry, SessionMap, SessionStore};
 
 /// A JSON-RPC error together with the HTTP status it travels with.
 #[derive(Debug)]
@@ -107,14 +107,25 @@ pub(crate) struct Dispatcher<S: Server> {
     pub server: S,
     pub catalog: Catalog,
     pub sessions: SessionMap<S::Session>,
+    pub store: &'static dyn SessionStore,
+    /// How often a busy session's use is written to a persistent store.
+    pub touch_every: std::time::Duration,
 }
 
 impl<S: Server> Dispatcher<S> {
-    pub fn new(server: S, sessions: SessionMap<S::Session>) -> Self {
+    pub fn new(
+        server: S,
+        sessions: SessionMap<S::Session>,
+        store: &'static dyn SessionStore,
+    ) -> Self {
+        // A few touches per idle timeout keep a busy session alive in the store.
+        let touch_every = (sessions.idle_timeout() / 4).min(std::time::Duration::from_secs(30));
         Self {
             server,
             catalog: Catalog::new(S::description()),
             sessions,
+            store,
+            touch_every,
         }
     }
 
@@ -126,8 +137,8 @@ impl<S: Server> Dispatcher<S> {
             .filter(|v| v.era() == Era::Legacy)
             .unwrap_or(ProtocolVersion::LATEST_LEGACY);
         Ok(InitializeRecord {
-            version,
-            client_info: params.client_info,
+            protocol_version: version,
+            client_info: Some(params.client_info),
             capabilities: params.capabilities,
         })
     }
@@ -142,7 +153,7 @@ impl<S: Server> Dispatcher<S> {
     /// A legacy request on a session.
     pub fn legacy(
         &'static self,
-        session: &Arc<Session<S::Session>>,
+        session: &Arc<SessionEntry<S::Session>>,
         id: &RequestId,
         method: &str,
         raw: Option<&RawValue>,
@@ -160,7 +171,8 @@ impl<S: Server> Dispatcher<S> {
                 let params = Params::parse(raw)?;
                 let meta = params.meta.unwrap_or_default();
                 let cx = Context::new(version, emitter, meta.progress_token, session.log_level());
-                self.call_tool(id, version, params.name, params.arguments, cx)
+                let handle = Session::live(session.clone(), self.store);
+                self.call_tool(id, version, params.name, params.arguments, cx, Some(handle))
             }
             "logging/setLevel" => {
                 let params: SetLevelParams = parse_params(raw)?;
@@ -177,7 +189,7 @@ impl<S: Server> Dispatcher<S> {
     }
 
     /// A legacy notification on a session.
-    pub fn legacy_notification(&self, session: &Session<S::Session>, method: &str) {
+    pub fn legacy_notification(&self, session: &SessionEntry<S::Session>, method: &str) {
         if method == "notifications/initialized" {
             session.mark_initialized();
         }
@@ -207,7 +219,7 @@ impl<S: Server> Dispatcher<S> {
             }))),
             "tools/call" => {
                 let cx = Context::new(version, emitter, meta.progress_token, meta.log_level);
-                self.call_tool(id, version, params.name, params.arguments, cx)
+                self.call_tool(id, version, params.name, params.arguments, cx, None)
             }
             _ => Err(Failure {
                 error: ErrorObject::method_not_found(method),
@@ -223,10 +235,11 @@ impl<S: Server> Dispatcher<S> {
         name: Option<Cow<'_, str>>,
         arguments: Option<&RawValue>,
         cx: Context,
+        session: Option<Session<S::Session>>,
     ) -> Result<Answer<impl Future<Output = CallToolResult> + Send + 'static>, Failure> {
         let name = name
             .ok_or_else(|| Failure::ok(ErrorObject::invalid_params("`tools/call` needs `name`")))?;
-        match self.server.call_tool(&name, arguments, cx) {
+        match self.server.call_tool(&name, arguments, cx, session) {
             Ok(future) => Ok(Answer::Call(PendingCall {
                 id: id.clone(),
                 version,

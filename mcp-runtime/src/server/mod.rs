@@ -3,6 +3,7 @@
 mod catalog;
 mod context;
 pub(crate) mod dispatch;
+pub(crate) mod resolve;
 mod tool;
 
 use std::future::Future;
@@ -17,7 +18,11 @@ pub use tool::{
     output_schema, parse_arguments,
 };
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use crate::protocol::CallToolResult;
+use crate::session::{Reinit, ReinitPolicy, ReinitRequest, Session};
 
 /// The static description of a server, written by `#[mcp_server]`.
 #[derive(Debug)]
@@ -41,17 +46,27 @@ pub struct ServerDescription {
     note = "put `#[mcp_server]` on an `impl {Self} {{ ... }}` block with `#[tool]` methods"
 )]
 pub trait Server: Send + Sync + Sized + 'static {
-    /// The per-session state of legacy-protocol sessions; `()` when the server keeps none.
-    type Session: Default + Send + Sync + 'static;
+    /// The per-session state of legacy-protocol sessions (`#[mcp_server(session = T)]`); `()`
+    /// when the server keeps none.
+    type Session: Serialize + DeserializeOwned + Default + Send + Sync + 'static;
+
+    /// What a request on an unknown or expired session gets, fixed at compile time.
+    const REINIT: ReinitPolicy;
 
     /// The server's static description: name, version, tools.
     fn description() -> &'static ServerDescription;
 
+    /// The `#[on_reinit]` handler; called only when [`Self::REINIT`] is
+    /// [`ReinitPolicy::Handler`].
+    fn reinit(&self, request: ReinitRequest) -> impl Future<Output = Reinit<Self::Session>> + Send;
+
     /// Looks a tool up by name and deserializes its arguments; the returned future runs it.
+    /// `session` is the caller's legacy session, `None` for stateless requests.
     fn call_tool<'s>(
         &'s self,
         name: &str,
         arguments: Option<&RawValue>,
         cx: Context,
+        session: Option<Session<Self::Session>>,
     ) -> Result<impl Future<Output = CallToolResult> + Send + use<'s, Self>, ToolCallError>;
 }

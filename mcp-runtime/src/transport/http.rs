@@ -23,12 +23,14 @@ use serde::de::IgnoredAny;
 use tokio::sync::mpsc;
 
 use super::WireLog;
+use crate::auth::Principal;
 use crate::protocol::jsonrpc::{self, Incoming, RequestId};
 use crate::protocol::version::is_legacy_version_string;
 use crate::protocol::{CallToolResult, Era, ErrorObject, ProtocolVersion, code};
 use crate::server::Server;
 use crate::server::dispatch::{Answer, Dispatcher, Failure, ModernHeaders, PendingCall};
-use crate::session::{Lookup, Session, SessionId};
+use crate::server::resolve::{Rejection, SessionClaim};
+use crate::session::SessionEntry;
 
 /// The session header of the legacy era.
 pub const SESSION_HEADER: &str = "mcp-session-id";
@@ -101,10 +103,11 @@ async fn handle<S: Server>(State(app): State<Shared<S>>, req: Request) -> Respon
     }
     let modern = header(&parts.headers, PROTOCOL_VERSION_HEADER)
         .is_some_and(|v| !is_legacy_version_string(v));
+    let principal = parts.extensions.get::<Principal>();
     match parts.method {
-        Method::POST => post(&app, &parts.headers, body).await,
-        Method::GET if !modern => get(&app, &parts.headers),
-        Method::DELETE if !modern => delete(&app, &parts.headers),
+        Method::POST => post(&app, &parts.headers, principal, body).await,
+        Method::GET if !modern => get(&app, &parts.headers, principal).await,
+        Method::DELETE if !modern => delete(&app, &parts.headers, principal).await,
         _ => {
             let allow = if modern { "POST" } else { "GET, POST, DELETE" };
             let mut res = error(
@@ -122,7 +125,12 @@ async fn handle<S: Server>(State(app): State<Shared<S>>, req: Request) -> Respon
     }
 }
 
-async fn post<S: Server>(app: &App<S>, headers: &HeaderMap, body: Body) -> Response {
+async fn post<S: Server>(
+    app: &App<S>,
+    headers: &HeaderMap,
+    principal: Option<&Principal>,
+    body: Body,
+) -> Response {
     if !is_json(headers) {
         let e = ErrorObject::invalid_request("`Content-Type` must be `application/json`");
         return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, None, &e);
@@ -149,7 +157,7 @@ async fn post<S: Server>(app: &App<S>, headers: &HeaderMap, body: Body) -> Respo
     };
     match route(headers, &incoming) {
         Era::Modern => app.modern(headers, incoming).await,
-        Era::Legacy => app.legacy(headers, incoming).await,
+        Era::Legacy => app.legacy(headers, principal, incoming).await,
     }
 }
 
@@ -214,11 +222,16 @@ impl<S: Server> App<S> {
         }
     }
 
-    async fn legacy(&self, headers: &HeaderMap, incoming: Incoming<'_>) -> Response {
+    async fn legacy(
+        &self,
+        headers: &HeaderMap,
+        principal: Option<&Principal>,
+        incoming: Incoming<'_>,
+    ) -> Response {
         if let Incoming::Request { id, method, params } = &incoming
             && method == "initialize"
         {
-            return self.initialize(id, *params);
+            return self.initialize(id, *params, principal).await;
         }
         if let Some(v) = header(headers, PROTOCOL_VERSION_HEADER)
             && ProtocolVersion::parse(v).is_none_or(|v| v.era() != Era::Legacy)
@@ -227,9 +240,10 @@ impl<S: Server> App<S> {
                 ErrorObject::invalid_request(format!("unsupported `MCP-Protocol-Version`: {v}"));
             return error(StatusCode::BAD_REQUEST, request_id(&incoming), &e);
         }
-        let session = match self.session(headers) {
+        let may_reinit = matches!(incoming, Incoming::Request { .. });
+        let session = match self.session(headers, principal, may_reinit).await {
             Ok(session) => session,
-            Err(res) => return *res,
+            Err(rejection) => return rejected(rejection, request_id(&incoming)),
         };
         let version = Some(session.version());
         match incoming {
@@ -251,44 +265,43 @@ impl<S: Server> App<S> {
         }
     }
 
-    fn initialize(&self, id: &RequestId, params: Option<&serde_json::value::RawValue>) -> Response {
+    async fn initialize(
+        &self,
+        id: &RequestId,
+        params: Option<&serde_json::value::RawValue>,
+        principal: Option<&Principal>,
+    ) -> Response {
         let record = match self.dispatcher.initialize(params) {
             Ok(record) => record,
             Err(failure) => return self.failure(id, failure, None),
         };
-        let version = record.version;
-        let session = self.dispatcher.sessions.create(record);
-        let mut res = self.json(
-            StatusCode::OK,
-            self.dispatcher.initialize_response(id, version),
-            Some(version),
-        );
+        let version = record.protocol_version;
+        let session = match self.dispatcher.create_session(record, principal).await {
+            Ok(session) => session,
+            Err(rejection) => return rejected(rejection, Some(id)),
+        };
+        let body = self.dispatcher.initialize_response(id, version);
+        let mut res = self.json(StatusCode::OK, body, Some(version));
         let sid =
             HeaderValue::from_str(&session.id().to_string()).expect("hex is a valid header value");
         res.headers_mut().insert(SESSION_HEADER, sid);
         res
     }
 
-    /// The live session named by `Mcp-Session-Id`: 400 without the header, 404 when unknown.
-    fn session(&self, headers: &HeaderMap) -> Result<Arc<Session<S::Session>>, Box<Response>> {
-        let Some(raw) = header(headers, SESSION_HEADER) else {
-            let e = ErrorObject::invalid_request(
-                "the `Mcp-Session-Id` header is required; send `initialize` first",
-            );
-            return Err(Box::new(error(StatusCode::BAD_REQUEST, None, &e)));
+    /// The session a legacy message names (see `server::resolve`).
+    async fn session(
+        &self,
+        headers: &HeaderMap,
+        principal: Option<&Principal>,
+        may_reinit: bool,
+    ) -> Result<Arc<SessionEntry<S::Session>>, Rejection> {
+        let claim = SessionClaim {
+            id: header(headers, SESSION_HEADER),
+            principal,
+            headers,
+            may_reinit,
         };
-        let lookup = raw.parse::<SessionId>().map_err(|()| Lookup::Unknown);
-        lookup.and_then(|id| self.dispatcher.sessions.touch(id)).map_err(|why| {
-            let reason = match why {
-                Lookup::Unknown => "session not found",
-                Lookup::Expired => "session expired",
-            };
-            let e = ErrorObject::new(
-                code::SESSION_NOT_FOUND,
-                format!("{reason}: send `initialize` without `Mcp-Session-Id` to start a new session"),
-            );
-            Box::new(error(StatusCode::NOT_FOUND, None, &e))
-        })
+        self.dispatcher.resolve(claim).await
     }
 
     async fn answer<F>(
@@ -418,14 +431,18 @@ impl<S: Server> App<S> {
 }
 
 /// Legacy GET: the session's stream of server-initiated messages.
-fn get<S: Server>(app: &App<S>, headers: &HeaderMap) -> Response {
+async fn get<S: Server>(
+    app: &App<S>,
+    headers: &HeaderMap,
+    principal: Option<&Principal>,
+) -> Response {
     if !accepts(headers, "text/event-stream") {
         let e = ErrorObject::invalid_request("`Accept` must include `text/event-stream`");
         return error(StatusCode::NOT_ACCEPTABLE, None, &e);
     }
-    let session = match app.session(headers) {
+    let session = match app.session(headers, principal, false).await {
         Ok(session) => session,
-        Err(res) => return *res,
+        Err(rejection) => return rejected(rejection, None),
     };
     let (tx, rx) = mpsc::unbounded_channel();
     if !session.attach_stream(tx) {
@@ -450,13 +467,54 @@ fn get<S: Server>(app: &App<S>, headers: &HeaderMap) -> Response {
 }
 
 /// Legacy DELETE: ends the session.
-fn delete<S: Server>(app: &App<S>, headers: &HeaderMap) -> Response {
-    let session = match app.session(headers) {
+async fn delete<S: Server>(
+    app: &App<S>,
+    headers: &HeaderMap,
+    principal: Option<&Principal>,
+) -> Response {
+    let session = match app.session(headers, principal, false).await {
         Ok(session) => session,
-        Err(res) => return *res,
+        Err(rejection) => return rejected(rejection, None),
     };
-    app.dispatcher.sessions.remove(session.id());
-    StatusCode::OK.into_response()
+    match app.dispatcher.end_session(&session).await {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(rejection) => rejected(rejection, None),
+    }
+}
+
+/// The HTTP answer to a message that gets no session.
+fn rejected(rejection: Rejection, id: Option<&RequestId>) -> Response {
+    let (status, e) = match rejection {
+        Rejection::Missing => (
+            StatusCode::BAD_REQUEST,
+            ErrorObject::invalid_request(
+                "the `Mcp-Session-Id` header is required; send `initialize` first",
+            ),
+        ),
+        Rejection::NotFound(reason) => (
+            StatusCode::NOT_FOUND,
+            ErrorObject::new(
+                code::SESSION_NOT_FOUND,
+                format!(
+                    "{reason}: send `initialize` without `Mcp-Session-Id` to start a new session"
+                ),
+            ),
+        ),
+        Rejection::Full => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorObject::internal(
+                "the server has reached its limit of live sessions; try again later",
+            ),
+        ),
+        Rejection::Store(e) => {
+            tracing::error!("session store: {e}");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorObject::internal("the session store is unavailable; try again later"),
+            )
+        }
+    };
+    error(status, id, &e)
 }
 
 fn request_id<'a>(incoming: &'a Incoming<'_>) -> Option<&'a RequestId> {

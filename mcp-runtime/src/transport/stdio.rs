@@ -17,7 +17,7 @@ use crate::protocol::jsonrpc::{self, Incoming, RequestId};
 use crate::protocol::{CallToolResult, ErrorObject, ProtocolVersion};
 use crate::server::Server;
 use crate::server::dispatch::{Answer, Dispatcher, Failure, PendingCall};
-use crate::session::Session;
+use crate::session::{SessionEntry, SessionId};
 
 /// Serves `dispatcher` on the process's stdin and stdout until stdin closes.
 pub(crate) async fn serve<S: Server>(
@@ -64,7 +64,7 @@ pub(crate) async fn serve_on<S: Server>(
 
 struct Connection<S: Server> {
     dispatcher: &'static Dispatcher<S>,
-    session: OnceLock<Arc<Session<S::Session>>>,
+    session: OnceLock<Arc<SessionEntry<S::Session>>>,
     out: mpsc::UnboundedSender<Vec<u8>>,
     wire: Option<&'static WireLog>,
 }
@@ -134,8 +134,10 @@ impl<S: Server> Connection<S> {
         }
         if method == "initialize" {
             let record = self.dispatcher.initialize(params)?;
-            let version = record.version;
-            if self.session.set(Arc::new(Session::new(record, 0))).is_err() {
+            let version = record.protocol_version;
+            let entry =
+                SessionEntry::new(SessionId::random(), record, None, S::Session::default(), 0);
+            if self.session.set(Arc::new(entry)).is_err() {
                 return Err(Failure::ok(ErrorObject::invalid_request(
                     "the session is already initialized",
                 )));

@@ -1,0 +1,392 @@
+//! Live sessions of this process.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use super::{InitializeRecord, SessionId, StoredSession, unix_ms};
+use crate::auth::Principal;
+use crate::protocol::{LoggingLevel, ProtocolVersion};
+use crate::server::Emitter;
+
+const LEVEL_UNSET: u8 = u8::MAX;
+const LEVELS: [LoggingLevel; 8] = [
+    LoggingLevel::Debug,
+    LoggingLevel::Info,
+    LoggingLevel::Notice,
+    LoggingLevel::Warning,
+    LoggingLevel::Error,
+    LoggingLevel::Critical,
+    LoggingLevel::Alert,
+    LoggingLevel::Emergency,
+];
+
+/// One live legacy session.
+pub struct SessionEntry<T> {
+    id: SessionId,
+    init: InitializeRecord,
+    principal: Option<Principal>,
+    created_ms: u64,
+    initialized: AtomicBool,
+    log_level: AtomicU8,
+    /// Milliseconds since the map's epoch.
+    last_seen: AtomicU64,
+    /// When a touch last reached the store, in the same clock.
+    persisted: AtomicU64,
+    stream: Mutex<Option<Emitter>>,
+    pub(crate) state: RwLock<T>,
+}
+
+impl<T> fmt::Debug for SessionEntry<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionEntry")
+            .field("id", &self.id)
+            .field("version", &self.init.protocol_version)
+            .field("principal", &self.principal)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> SessionEntry<T> {
+    /// A session with this id, record and state, seen at `now` (the map's clock).
+    pub(crate) fn new(
+        id: SessionId,
+        init: InitializeRecord,
+        principal: Option<Principal>,
+        state: T,
+        now: u64,
+    ) -> Self {
+        Self {
+            id,
+            init,
+            principal,
+            created_ms: unix_ms(),
+            initialized: AtomicBool::new(false),
+            log_level: AtomicU8::new(LEVEL_UNSET),
+            last_seen: AtomicU64::new(now),
+            persisted: AtomicU64::new(now),
+            stream: Mutex::new(None),
+            state: RwLock::new(state),
+        }
+    }
+
+    /// Rebuilds a session from a stored record (rehydration or `restore`).
+    pub(crate) fn from_stored(stored: &StoredSession, id: SessionId, state: T, now: u64) -> Self {
+        let principal = stored.principal.as_deref().map(Principal::new);
+        let mut entry = Self::new(id, stored.initialize.clone(), principal, state, now);
+        entry.created_ms = stored.created_ms;
+        if let Some(level) = stored.log_level {
+            entry.set_log_level(level);
+        }
+        entry
+    }
+
+    /// The session's id.
+    pub fn id(&self) -> SessionId {
+        self.id
+    }
+
+    /// The negotiated revision.
+    pub fn version(&self) -> ProtocolVersion {
+        self.init.protocol_version
+    }
+
+    /// What the client sent in `initialize`.
+    pub fn initialize_record(&self) -> &InitializeRecord {
+        &self.init
+    }
+
+    /// The principal the session is bound to.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.principal.as_ref()
+    }
+
+    /// Whether `notifications/initialized` has arrived (or the session was resumed).
+    pub fn is_initialized(&self) -> bool {
+        self.initialized.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn mark_initialized(&self) {
+        self.initialized.store(true, Ordering::Relaxed);
+    }
+
+    /// The level set by `logging/setLevel`, if any.
+    pub fn log_level(&self) -> Option<LoggingLevel> {
+        LEVELS
+            .get(usize::from(self.log_level.load(Ordering::Relaxed)))
+            .copied()
+    }
+
+    pub(crate) fn set_log_level(&self, level: LoggingLevel) {
+        self.log_level.store(level as u8, Ordering::Relaxed);
+    }
+
+    /// Attaches the GET stream; `false` when one is already open.
+    pub(crate) fn attach_stream(&self, emitter: Emitter) -> bool {
+        let mut slot = self.stream.lock().expect("stream slot");
+        if slot.as_ref().is_some_and(|s| !s.is_closed()) {
+            return false;
+        }
+        *slot = Some(emitter);
+        true
+    }
+
+    fn close_stream(&self) {
+        self.stream.lock().expect("stream slot").take();
+    }
+
+    /// Whether a touch should go to the store now; at most one per `every`.
+    pub(crate) fn take_touch(&self, now: u64, every: Duration) -> bool {
+        let last = self.persisted.load(Ordering::Relaxed);
+        now.saturating_sub(last) >= every.as_millis() as u64
+            && self
+                .persisted
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+}
+
+impl<T: Serialize> SessionEntry<T> {
+    /// The record a store keeps, with the state given (the caller holds the state's lock).
+    pub(crate) fn to_stored_with(&self, state: &T) -> StoredSession {
+        let state = serde_json::value::to_raw_value(state).unwrap_or_else(|e| {
+            tracing::error!(session = %self.id, "session state does not serialize: {e}");
+            RawValue::from_string("null".into()).expect("null is JSON")
+        });
+        StoredSession {
+            id: self.id.to_string(),
+            initialize: self.init.clone(),
+            principal: self.principal.as_ref().map(|p| p.as_str().to_owned()),
+            log_level: self.log_level(),
+            created_ms: self.created_ms,
+            state,
+        }
+    }
+
+    /// The record a store keeps.
+    pub(crate) fn to_stored(&self) -> StoredSession {
+        self.to_stored_with(&self.state.read().expect("session state"))
+    }
+}
+
+/// Ids are already uniformly random: hashing them again would be wasted work.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 ^= u64::from_le_bytes(word);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64 ^ (n >> 64) as u64;
+    }
+}
+
+type Shard<T> = RwLock<HashMap<SessionId, Arc<SessionEntry<T>>, BuildHasherDefault<IdHasher>>>;
+
+const SHARDS: usize = 32;
+
+/// Why a live session could not be used.
+#[derive(Debug)]
+pub enum Lookup<T> {
+    /// No such live session here: never created, deleted, swept, or live on another process.
+    Unknown,
+    /// The session was idle longer than the timeout; it has just been removed.
+    Expired(Arc<SessionEntry<T>>),
+    /// The live-session limit is reached.
+    Full,
+}
+
+/// The live legacy sessions of one process.
+pub struct SessionMap<T> {
+    shards: Box<[Shard<T>]>,
+    epoch: Instant,
+    idle: Duration,
+    len: AtomicUsize,
+    limit: usize,
+}
+
+impl<T> fmt::Debug for SessionMap<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionMap")
+            .field("len", &self.len())
+            .field("idle", &self.idle)
+            .finish()
+    }
+}
+
+impl<T> SessionMap<T> {
+    /// An empty map whose sessions expire after `idle` without a request, holding at most
+    /// `limit` of them.
+    pub fn new(idle: Duration, limit: usize) -> Self {
+        let shards = (0..SHARDS).map(|_| Shard::default()).collect();
+        Self {
+            shards,
+            epoch: Instant::now(),
+            idle,
+            len: AtomicUsize::new(0),
+            limit,
+        }
+    }
+
+    fn shard(&self, id: SessionId) -> &Shard<T> {
+        &self.shards[id.shard(SHARDS)]
+    }
+
+    /// Now, in the map's clock (milliseconds since it was made).
+    pub(crate) fn now(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// Adds a session, unless the limit is reached (an existing entry with its id is replaced).
+    pub(crate) fn insert(&self, entry: SessionEntry<T>) -> Result<Arc<SessionEntry<T>>, Lookup<T>> {
+        if self.len.load(Ordering::Relaxed) >= self.limit {
+            return Err(Lookup::Full);
+        }
+        let entry = Arc::new(entry);
+        if self
+            .shard(entry.id)
+            .write()
+            .expect("session shard")
+            .insert(entry.id, entry.clone())
+            .is_none()
+        {
+            self.len.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(entry)
+    }
+
+    /// Finds a live session and marks it seen now; an idle one is removed and returned as
+    /// [`Lookup::Expired`].
+    pub fn touch(&self, id: SessionId) -> Result<Arc<SessionEntry<T>>, Lookup<T>> {
+        let entry = self
+            .shard(id)
+            .read()
+            .expect("session shard")
+            .get(&id)
+            .cloned()
+            .ok_or(Lookup::Unknown)?;
+        let now = self.now();
+        if now.saturating_sub(entry.last_seen.load(Ordering::Relaxed))
+            > self.idle.as_millis() as u64
+        {
+            self.remove(id);
+            return Err(Lookup::Expired(entry));
+        }
+        entry.last_seen.store(now, Ordering::Relaxed);
+        Ok(entry)
+    }
+
+    /// Ends a session; returns it when it existed.
+    pub fn remove(&self, id: SessionId) -> Option<Arc<SessionEntry<T>>> {
+        let removed = self.shard(id).write().expect("session shard").remove(&id)?;
+        self.len.fetch_sub(1, Ordering::Relaxed);
+        removed.close_stream();
+        Some(removed)
+    }
+
+    /// Removes and returns every session idle longer than the timeout.
+    pub fn sweep(&self) -> Vec<Arc<SessionEntry<T>>> {
+        let cutoff = self.now().saturating_sub(self.idle.as_millis() as u64);
+        let mut expired = Vec::new();
+        for shard in self.shards.iter() {
+            shard.write().expect("session shard").retain(|_, s| {
+                let keep = s.last_seen.load(Ordering::Relaxed) >= cutoff;
+                if !keep {
+                    s.close_stream();
+                    expired.push(s.clone());
+                }
+                keep
+            });
+        }
+        self.len.fetch_sub(expired.len(), Ordering::Relaxed);
+        expired
+    }
+
+    /// How many sessions are live.
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed)
+    }
+
+    /// Whether no session is live.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How long a session may stay idle.
+    pub fn idle_timeout(&self) -> Duration {
+        self.idle
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::ClientCapabilities;
+
+    fn entry(map: &SessionMap<()>) -> SessionEntry<()> {
+        let init = InitializeRecord {
+            protocol_version: ProtocolVersion::V2025_11_25,
+            client_info: None,
+            capabilities: ClientCapabilities::default(),
+        };
+        SessionEntry::new(SessionId::random(), init, None, (), map.now())
+    }
+
+    #[test]
+    fn sessions_expire_when_idle() {
+        let map = SessionMap::<()>::new(Duration::from_millis(30), 10);
+        let s = map.insert(entry(&map)).unwrap();
+        assert!(map.touch(s.id()).is_ok());
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(matches!(map.touch(s.id()), Err(Lookup::Expired(_))));
+        assert!(matches!(map.touch(s.id()), Err(Lookup::Unknown)));
+        assert!(map.is_empty());
+    }
+
+    #[test]
+    fn sweep_removes_only_idle_sessions() {
+        let map = SessionMap::<()>::new(Duration::from_millis(40), 10);
+        let old = map.insert(entry(&map)).unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+        let fresh = map.insert(entry(&map)).unwrap();
+        let swept = map.sweep();
+        assert_eq!(swept.len(), 1);
+        assert_eq!(swept[0].id(), old.id());
+        assert!(map.touch(fresh.id()).is_ok());
+        assert!(map.remove(fresh.id()).is_some());
+        assert!(map.is_empty());
+    }
+
+    #[test]
+    fn the_limit_refuses_new_sessions_only() {
+        let map = SessionMap::<()>::new(Duration::from_secs(60), 1);
+        let first = map.insert(entry(&map)).unwrap();
+        assert!(matches!(map.insert(entry(&map)), Err(Lookup::Full)));
+        assert!(map.touch(first.id()).is_ok());
+    }
+
+    #[test]
+    fn touches_are_coalesced() {
+        let map = SessionMap::<()>::new(Duration::from_secs(60), 1);
+        let s = map.insert(entry(&map)).unwrap();
+        let every = Duration::from_millis(20);
+        assert!(!s.take_touch(map.now(), every), "just persisted");
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(s.take_touch(map.now(), every));
+        assert!(!s.take_touch(map.now(), every));
+    }
+}
