@@ -3,7 +3,9 @@
 use proc_macro2::Span;
 use syn::{Attribute, FnArg, Ident, ImplItem, ImplItemFn, ItemImpl, LitStr, Pat, ReturnType, Type};
 
-use crate::attr::{ServerAttrs, ToolAttrs, doc_text, is_attr};
+use crate::attr::{
+    CompleteAttrs, PromptAttrs, ResourceAttrs, ServerAttrs, ToolAttrs, doc_text, is_attr,
+};
 use crate::ctxt::Ctxt;
 
 pub struct Server<'a> {
@@ -12,6 +14,38 @@ pub struct Server<'a> {
     pub tools: Vec<Tool<'a>>,
     /// Methods marked `#[on_reinit]` (a valid server has at most one).
     pub reinit_handlers: Vec<&'a ImplItemFn>,
+    pub resources: Vec<ResourceFn<'a>>,
+    pub prompts: Vec<PromptFn<'a>>,
+    pub completions: Vec<CompleteFn<'a>>,
+}
+
+/// A `#[resource]` method.
+pub struct ResourceFn<'a> {
+    pub method: &'a ImplItemFn,
+    pub attrs: ResourceAttrs,
+    pub name: String,
+    pub description: Option<String>,
+    /// The template's variables, in order; empty for a fixed URI.
+    pub vars: Vec<String>,
+    pub template: bool,
+    pub params: Vec<Param<'a>>,
+}
+
+/// A `#[prompt]` method.
+pub struct PromptFn<'a> {
+    pub method: &'a ImplItemFn,
+    pub attrs: PromptAttrs,
+    pub name: String,
+    pub name_span: Span,
+    pub description: Option<String>,
+    pub params: Vec<Param<'a>>,
+}
+
+/// A `#[complete]` method.
+pub struct CompleteFn<'a> {
+    pub method: &'a ImplItemFn,
+    pub attrs: CompleteAttrs,
+    pub attr: &'a Attribute,
 }
 
 pub struct Tool<'a> {
@@ -40,6 +74,8 @@ pub enum ParamKind {
     Context,
     /// The caller's `Session<T>`.
     Session,
+    /// `#[arguments] args: T`: the whole arguments object, with `T`'s own schema.
+    Whole,
 }
 
 /// How a tool's return value becomes a result.
@@ -56,30 +92,101 @@ pub enum Output<'a> {
 
 impl<'a> Server<'a> {
     pub fn from_ast(cx: &Ctxt, attrs: ServerAttrs, item: &'a ItemImpl) -> Self {
-        let tools = item
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                ImplItem::Fn(f) => Some(f),
-                _ => None,
-            })
-            .filter_map(|f| {
-                f.attrs
-                    .iter()
-                    .find(|a| is_attr(a, "tool"))
-                    .map(|a| Tool::from_ast(cx, f, a))
-            })
+        let marked = |name: &'static str| {
+            methods(item)
+                .filter_map(move |f| f.attrs.iter().find(|a| is_attr(a, name)).map(|a| (f, a)))
+        };
+        let tools = marked("tool")
+            .map(|(f, a)| Tool::from_ast(cx, f, a))
             .collect();
-        let reinit_handlers = methods(item)
-            .filter(|f| f.attrs.iter().any(|a| is_attr(a, "on_reinit")))
+        let reinit_handlers = marked("on_reinit").map(|(f, _)| f).collect();
+        let resources = marked("resource")
+            .filter_map(|(f, a)| ResourceFn::from_ast(cx, f, a))
+            .collect();
+        let prompts = marked("prompt")
+            .map(|(f, a)| PromptFn::from_ast(cx, f, a))
+            .collect();
+        let completions = marked("complete")
+            .map(|(method, attr)| CompleteFn {
+                method,
+                attrs: CompleteAttrs::parse(cx, attr),
+                attr,
+            })
             .collect();
         Self {
             item,
             attrs,
             tools,
             reinit_handlers,
+            resources,
+            prompts,
+            completions,
         }
     }
+}
+
+impl<'a> ResourceFn<'a> {
+    fn from_ast(cx: &Ctxt, method: &'a ImplItemFn, attr: &Attribute) -> Option<Self> {
+        let attrs = ResourceAttrs::parse(cx, attr)?;
+        let uri = attrs.uri.value();
+        let vars: Vec<String> = uri
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(v, _)| v.to_owned()))
+            .collect();
+        let name = attrs
+            .name
+            .as_ref()
+            .map_or_else(|| method.sig.ident.unraw_string(), LitStr::value);
+        let params = method
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|arg| Param::from_ast(cx, arg))
+            .collect();
+        Some(Self {
+            template: uri.contains('{'),
+            description: doc_text(&method.attrs),
+            method,
+            attrs,
+            name,
+            vars,
+            params,
+        })
+    }
+}
+
+impl<'a> PromptFn<'a> {
+    fn from_ast(cx: &Ctxt, method: &'a ImplItemFn, attr: &Attribute) -> Self {
+        let attrs = PromptAttrs::parse(cx, attr);
+        let (name, name_span) = match &attrs.name {
+            Some(lit) => (lit.value(), lit.span()),
+            None => (method.sig.ident.unraw_string(), method.sig.ident.span()),
+        };
+        let params = method
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|arg| Param::from_ast(cx, arg))
+            .collect();
+        Self {
+            description: doc_text(&method.attrs),
+            method,
+            attrs,
+            name,
+            name_span,
+            params,
+        }
+    }
+
+    pub fn arguments(&self) -> impl Iterator<Item = &Param<'a>> {
+        self.params.iter().filter(|p| p.kind == ParamKind::Argument)
+    }
+}
+
+/// Whether a type is `Option<..>`.
+pub fn is_option(ty: &Type) -> bool {
+    last_segment_is(ty, "Option")
 }
 
 fn methods(item: &ItemImpl) -> impl Iterator<Item = &ImplItemFn> {
@@ -125,6 +232,11 @@ impl<'a> Tool<'a> {
         self.params.iter().filter(|p| p.kind == ParamKind::Argument)
     }
 
+    /// The `#[arguments]` parameter, if the tool takes its arguments whole.
+    pub fn whole(&self) -> Option<&Param<'a>> {
+        self.params.iter().find(|p| p.kind == ParamKind::Whole)
+    }
+
     pub fn title(&self) -> Option<&LitStr> {
         self.attrs.title.as_ref()
     }
@@ -152,7 +264,9 @@ impl<'a> Param<'a> {
             );
             return None;
         };
-        let kind = if last_segment_is(&pt.ty, "Context") {
+        let kind = if pt.attrs.iter().any(|a| a.path().is_ident("arguments")) {
+            ParamKind::Whole
+        } else if last_segment_is(&pt.ty, "Context") {
             ParamKind::Context
         } else if last_segment_is(&pt.ty, "Session") {
             ParamKind::Session

@@ -150,3 +150,104 @@ pub fn doc_text(attrs: &[Attribute]) -> Option<String> {
 pub fn is_attr(attr: &Attribute, name: &str) -> bool {
     attr.path().segments.last().is_some_and(|s| s.ident == name)
 }
+
+/// `#[resource("uri or template", name = "..", title = "..", mime_type = "..")]`.
+pub struct ResourceAttrs {
+    pub uri: LitStr,
+    pub name: Option<LitStr>,
+    pub title: Option<LitStr>,
+    pub mime_type: Option<LitStr>,
+}
+
+const RESOURCE_KEYS: &str = "`name`, `title`, `mime_type`";
+
+impl ResourceAttrs {
+    pub fn parse(cx: &Ctxt, attr: &Attribute) -> Option<Self> {
+        let result = attr.parse_args_with(|input: syn::parse::ParseStream<'_>| {
+            let uri: LitStr = input.parse()?;
+            let mut attrs = Self {
+                uri,
+                name: None,
+                title: None,
+                mime_type: None,
+            };
+            if input.is_empty() {
+                return Ok(attrs);
+            }
+            input.parse::<syn::Token![,]>()?;
+            let parser = syn::meta::parser(|meta| {
+                let slot = match meta.path.get_ident().map(|i| i.to_string()).as_deref() {
+                    Some("name") => &mut attrs.name,
+                    Some("title") => &mut attrs.title,
+                    Some("mime_type") => &mut attrs.mime_type,
+                    _ => return Err(unknown_key(&meta, "resource", RESOURCE_KEYS)),
+                };
+                set_once(slot, &meta)
+            });
+            syn::parse::Parser::parse2(parser, input.parse()?)?;
+            Ok(attrs)
+        });
+        result.map_err(|e| cx.syn_error(e)).ok()
+    }
+}
+
+/// `#[prompt(name = "..", title = "..")]`.
+#[derive(Default)]
+pub struct PromptAttrs {
+    pub name: Option<LitStr>,
+    pub title: Option<LitStr>,
+}
+
+impl PromptAttrs {
+    pub fn parse(cx: &Ctxt, attr: &Attribute) -> Self {
+        let mut attrs = Self::default();
+        if matches!(attr.meta, syn::Meta::Path(_)) {
+            return attrs;
+        }
+        let result = attr.parse_nested_meta(|meta| {
+            let slot = match meta.path.get_ident().map(|i| i.to_string()).as_deref() {
+                Some("name") => &mut attrs.name,
+                Some("title") => &mut attrs.title,
+                _ => return Err(unknown_key(&meta, "prompt", "`name`, `title`")),
+            };
+            set_once(slot, &meta)
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+        attrs
+    }
+}
+
+/// `#[complete(prompt = "..", argument = "..")]` or `#[complete(resource = "..", argument = "..")]`.
+#[derive(Default)]
+pub struct CompleteAttrs {
+    pub prompt: Option<LitStr>,
+    pub resource: Option<LitStr>,
+    pub argument: Option<LitStr>,
+}
+
+impl CompleteAttrs {
+    pub fn parse(cx: &Ctxt, attr: &Attribute) -> Self {
+        let mut attrs = Self::default();
+        let result = attr.parse_nested_meta(|meta| {
+            let slot = match meta.path.get_ident().map(|i| i.to_string()).as_deref() {
+                Some("prompt") => &mut attrs.prompt,
+                Some("resource") => &mut attrs.resource,
+                Some("argument") => &mut attrs.argument,
+                _ => {
+                    return Err(unknown_key(
+                        &meta,
+                        "complete",
+                        "`prompt`, `resource`, `argument`",
+                    ));
+                }
+            };
+            set_once(slot, &meta)
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+        attrs
+    }
+}

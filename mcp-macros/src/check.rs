@@ -17,6 +17,7 @@ pub fn check(cx: &Ctxt, server: &Server<'_>) {
     for handler in &server.reinit_handlers {
         check_reinit_handler(cx, handler);
     }
+    check_features(cx, server);
     for tool in &server.tools {
         check_name(cx, tool);
         check_receiver(cx, tool);
@@ -24,6 +25,7 @@ pub fn check(cx: &Ctxt, server: &Server<'_>) {
         check_plain_fn(cx, tool);
         check_params(cx, tool);
         check_session_params(cx, tool);
+        check_whole_arguments(cx, tool);
         check_output(cx, tool);
     }
 }
@@ -145,6 +147,20 @@ fn check_output(cx: &Ctxt, tool: &Tool<'_>) {
     }
 }
 
+// `#[arguments]` takes the whole arguments object: no other argument beside it.
+fn check_whole_arguments(cx: &Ctxt, tool: &Tool<'_>) {
+    if let Some(whole) = tool.whole()
+        && let Some(other) = tool.params.iter().find(|p| {
+            p.kind == ParamKind::Argument || (p.kind == ParamKind::Whole && p.ident != whole.ident)
+        })
+    {
+        cx.error_spanned_by(
+            other.ident,
+            "a tool with an `#[arguments]` parameter takes no other arguments",
+        );
+    }
+}
+
 // At most one `Session` parameter.
 fn check_session_params(cx: &Ctxt, tool: &Tool<'_>) {
     let mut params = tool.params.iter().filter(|p| p.kind == ParamKind::Session);
@@ -239,5 +255,127 @@ fn check_reinit_handler(cx: &Ctxt, handler: &syn::ImplItemFn) {
     }
     if !sig.generics.params.is_empty() {
         cx.error_spanned_by(&sig.generics, "an `#[on_reinit]` handler cannot be generic");
+    }
+}
+
+// Resources, prompts and completion handlers are plain `&self` methods.
+fn check_features(cx: &Ctxt, server: &Server<'_>) {
+    let mut uris = HashMap::new();
+    for resource in &server.resources {
+        check_plain_method(cx, &resource.method.sig, "resource");
+        if uris.insert(resource.attrs.uri.value(), ()).is_some() {
+            cx.error_spanned_by(
+                &resource.attrs.uri,
+                format!("duplicate resource URI `{}`", resource.attrs.uri.value()),
+            );
+        }
+        check_template_params(cx, resource);
+    }
+    let mut names = HashMap::new();
+    for prompt in &server.prompts {
+        check_plain_method(cx, &prompt.method.sig, "prompt");
+        if names.insert(prompt.name.as_str(), ()).is_some() {
+            cx.syn_error(syn::Error::new(
+                prompt.name_span,
+                format!("duplicate prompt name `{}`", prompt.name),
+            ));
+        }
+    }
+    for complete in &server.completions {
+        check_plain_method(cx, &complete.method.sig, "complete");
+        check_completion_target(cx, server, complete);
+    }
+}
+
+// `&self`, not generic.
+fn check_plain_method(cx: &Ctxt, sig: &syn::Signature, what: &str) {
+    let by_ref = |r: &syn::Receiver| r.reference.is_some() && r.mutability.is_none();
+    if !matches!(sig.inputs.first(), Some(FnArg::Receiver(r)) if by_ref(r)) {
+        cx.error_spanned_by(
+            &sig.ident,
+            format!("`#[{what}]` methods take `&self` as their first parameter"),
+        );
+    }
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &sig.generics,
+            format!("`#[{what}]` methods cannot be generic"),
+        );
+    }
+}
+
+// A template's variables and the method's parameters are the same names.
+fn check_template_params(cx: &Ctxt, resource: &crate::ast::ResourceFn<'_>) {
+    let params: Vec<String> = resource
+        .params
+        .iter()
+        .filter(|p| p.kind == ParamKind::Argument)
+        .map(|p| p.ident.to_string())
+        .collect();
+    for var in &resource.vars {
+        if !params.contains(var) {
+            let message =
+                format!("the URI template's variable `{{{var}}}` needs a parameter named `{var}`");
+            cx.error_spanned_by(&resource.attrs.uri, message);
+        }
+    }
+    for param in resource
+        .params
+        .iter()
+        .filter(|p| p.kind == ParamKind::Argument)
+    {
+        if !resource.vars.contains(&param.ident.to_string()) {
+            let message = format!(
+                "`{}` is not a variable of the URI template `{}`",
+                param.ident,
+                resource.attrs.uri.value()
+            );
+            cx.error_spanned_by(param.ident, message);
+        }
+    }
+}
+
+// A completion handler names an existing prompt argument or template variable.
+fn check_completion_target(cx: &Ctxt, server: &Server<'_>, complete: &crate::ast::CompleteFn<'_>) {
+    let attrs = &complete.attrs;
+    let Some(argument) = &attrs.argument else {
+        cx.error_spanned_by(
+            complete.attr,
+            "`#[complete]` needs `argument = \"..\"`, the argument it completes",
+        );
+        return;
+    };
+    let arg = argument.value();
+    match (&attrs.prompt, &attrs.resource) {
+        (Some(name), None) => match server.prompts.iter().find(|p| p.name == name.value()) {
+            None => cx.error_spanned_by(name, format!("no `#[prompt]` named `{}`", name.value())),
+            Some(p) if !p.arguments().any(|a| a.ident == &arg) => {
+                cx.error_spanned_by(
+                    argument,
+                    format!("the prompt `{}` has no argument `{arg}`", p.name),
+                );
+            }
+            Some(_) => {}
+        },
+        (None, Some(uri)) => match server
+            .resources
+            .iter()
+            .find(|r| r.attrs.uri.value() == uri.value())
+        {
+            None => {
+                cx.error_spanned_by(uri, format!("no `#[resource]` template `{}`", uri.value()))
+            }
+            Some(r) if !r.vars.contains(&arg) => {
+                cx.error_spanned_by(
+                    argument,
+                    format!("the template `{}` has no variable `{arg}`", uri.value()),
+                );
+            }
+            Some(_) => {}
+        },
+        _ => cx.error_spanned_by(
+            complete.attr,
+            "`#[complete]` needs exactly one of `prompt = \"..\"` or `resource = \"..\"`",
+        ),
     }
 }

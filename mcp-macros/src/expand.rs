@@ -62,8 +62,13 @@ fn expand_server(server: &Server<'_>) -> TokenStream {
     let call_tool = expand_call_tool(server);
     let session_ty = session_type(server);
     let reinit = expand_reinit(server);
+    let tables = crate::features::expand_tables(server);
+    let read_resource = crate::features::expand_read_resource(server);
+    let get_prompt = crate::features::expand_get_prompt(server);
+    let complete = crate::features::expand_complete(server);
     quote! {
         #(#structs)*
+        #tables
         static __MCP_TOOLS: [::mcp_runtime::__private::ToolDef; #count] = [#(#defs),*];
         impl ::mcp_runtime::__private::Server for #self_ty {
             type Session = #session_ty;
@@ -73,6 +78,9 @@ fn expand_server(server: &Server<'_>) -> TokenStream {
                 &DESCRIPTION
             }
             #call_tool
+            #read_resource
+            #get_prompt
+            #complete
         }
     }
 }
@@ -145,6 +153,8 @@ fn expand_description(attrs: &ServerAttrs) -> TokenStream {
             title: #title,
             instructions: #instructions,
             tools: &__MCP_TOOLS,
+            resources: &__MCP_RESOURCES,
+            prompts: &__MCP_PROMPTS,
         }
     }
 }
@@ -159,6 +169,14 @@ fn args_ident(tool: &Tool<'_>) -> syn::Ident {
 /// The arguments struct: the tool's plain parameters, with their doc comments.
 fn expand_args_struct(tool: &Tool<'_>) -> TokenStream {
     let ident = args_ident(tool);
+    if let Some(whole) = tool.whole() {
+        let ty = whole.ty;
+        return quote_spanned! {ty.span()=>
+            #[allow(non_camel_case_types)]
+            type #ident = #ty;
+            const _: () = ::mcp_runtime::__private::assert_param::<#ty>();
+        };
+    }
     let fields = tool.arguments().map(|p| {
         let (name, ty, docs) = (p.ident, p.ty, &p.docs);
         quote!(#(#docs)* #name: #ty)
@@ -171,7 +189,7 @@ fn expand_args_struct(tool: &Tool<'_>) -> TokenStream {
         #[derive(::mcp_runtime::__private::serde::Deserialize, ::mcp_runtime::__private::schemars::JsonSchema)]
         #[serde(crate = "::mcp_runtime::__private::serde")]
         #[schemars(crate = "::mcp_runtime::__private::schemars")]
-        #[allow(non_camel_case_types)]
+        #[allow(non_camel_case_types, non_snake_case)]
         struct #ident { #(#fields,)* }
         #(#asserts)*
     }
@@ -259,6 +277,7 @@ fn expand_call(server: &Server<'_>, tool: &Tool<'_>) -> TokenStream {
             quote!(__mcp_args.#ident)
         }
         ParamKind::Context => quote!(__mcp_cx),
+        ParamKind::Whole => quote!(__mcp_args),
         ParamKind::Session => {
             let ty = p.ty;
             quote_spanned!(ty.span()=> __mcp_session.unwrap_or_else(::mcp_runtime::__private::Session::ephemeral))
@@ -302,6 +321,8 @@ fn fallback(server: &Server<'_>) -> TokenStream {
                         title: ::core::option::Option::None,
                         instructions: ::core::option::Option::None,
                         tools: &[],
+                        resources: &[],
+                        prompts: &[],
                     };
                     &DESCRIPTION
                 }
@@ -323,6 +344,35 @@ fn fallback(server: &Server<'_>) -> TokenStream {
                 > {
                     ::core::result::Result::Err(::mcp_runtime::__private::ToolCallError::UnknownTool)
                 }
+                fn read_resource<'__mcp_s>(
+                    &'__mcp_s self,
+                    _: &str,
+                    _: ::mcp_runtime::__private::Context,
+                ) -> ::core::option::Option<
+                    ::core::future::Ready<::core::result::Result<::mcp_runtime::__private::ReadResourceResult, ::std::string::String>>,
+                > {
+                    ::core::option::Option::None
+                }
+                fn get_prompt<'__mcp_s>(
+                    &'__mcp_s self,
+                    _: &str,
+                    _: ::core::option::Option<&::mcp_runtime::__private::RawValue>,
+                    _: ::mcp_runtime::__private::Context,
+                ) -> ::core::result::Result<
+                    ::core::future::Ready<::core::result::Result<::mcp_runtime::__private::GetPromptResult, ::std::string::String>>,
+                    ::mcp_runtime::__private::ToolCallError,
+                > {
+                    ::core::result::Result::Err(::mcp_runtime::__private::ToolCallError::UnknownTool)
+                }
+                fn complete<'__mcp_s>(
+                    &'__mcp_s self,
+                    _: ::mcp_runtime::__private::CompletionRef,
+                    _: &str,
+                    _: &str,
+                    _: ::std::string::String,
+                ) -> ::core::option::Option<::core::future::Ready<::mcp_runtime::__private::Completion>> {
+                    ::core::option::Option::None
+                }
             }
         };
     }
@@ -333,14 +383,19 @@ fn strip_helpers(item: &ItemImpl) -> ItemImpl {
     let mut item = item.clone();
     for member in &mut item.items {
         let ImplItem::Fn(f) = member else { continue };
-        f.attrs.retain(|a| !is_attr(a, "on_reinit"));
-        if !f.attrs.iter().any(|a| is_attr(a, "tool")) {
+        let helpers = ["tool", "resource", "prompt", "complete", "on_reinit"];
+        if !f
+            .attrs
+            .iter()
+            .any(|a| helpers.iter().any(|h| is_attr(a, h)))
+        {
             continue;
         }
-        f.attrs.retain(|a| !is_attr(a, "tool"));
+        f.attrs.retain(|a| !helpers.iter().any(|h| is_attr(a, h)));
         for input in &mut f.sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
-                pt.attrs.retain(|a| !a.path().is_ident("doc"));
+                pt.attrs
+                    .retain(|a| !a.path().is_ident("doc") && !a.path().is_ident("arguments"));
             }
         }
     }

@@ -10,6 +10,7 @@ mod attr;
 mod check;
 mod ctxt;
 mod expand;
+mod features;
 
 use proc_macro::TokenStream;
 
@@ -30,4 +31,23 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn on_reinit(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::misplaced("on_reinit", attr.into(), item.into()).into()
+}
+
+/// Marks a method of an `#[mcp_server]` impl block as a resource or resource template.
+#[proc_macro_attribute]
+pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::misplaced("resource", attr.into(), item.into()).into()
+}
+
+/// Marks a method of an `#[mcp_server]` impl block as a prompt.
+#[proc_macro_attribute]
+pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::misplaced("prompt", attr.into(), item.into()).into()
+}
+
+/// Marks a method of an `#[mcp_server]` impl block as the completion handler of a prompt
+/// argument or a resource template variable.
+#[proc_macro_attribute]
+pub fn complete(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::misplaced("complete", attr.into(), item.into()).into()
 }

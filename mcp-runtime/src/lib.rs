@@ -9,9 +9,9 @@ pub mod session;
 pub mod transport;
 
 pub use auth::Principal;
-pub use mcp_macros::{mcp_server, on_reinit, tool};
+pub use mcp_macros::{complete, mcp_server, on_reinit, prompt, resource, tool};
 pub use serve::{Options, Serve, Transport, router};
-pub use server::{Context, Server};
+pub use server::{Change, Context, ElicitResult, RequestError, Server};
 pub use session::{Reinit, ReinitRequest, Session};
 
 /// Errors of serving.
@@ -43,9 +43,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything a server needs: `use mcp_runtime::prelude::*;`.
 pub mod prelude {
-    pub use crate::protocol::{CallToolResult, Content, LoggingLevel};
+    pub use crate::Change;
+    pub use crate::protocol::{
+        CallToolResult, Content, GetPromptResult, LoggingLevel, PromptMessage, ResourceContents,
+        Role,
+    };
     pub use crate::{
-        Context, Principal, Reinit, ReinitRequest, Serve, Session, mcp_server, on_reinit, tool,
+        Context, Principal, Reinit, ReinitRequest, Serve, Session, complete, mcp_server, on_reinit,
+        prompt, resource, tool,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
@@ -54,7 +59,13 @@ pub mod prelude {
 /// What generated code uses. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::protocol::{CallToolResult, ToolAnnotations};
+    pub use crate::protocol::{
+        CallToolResult, Completion, GetPromptResult, ReadResourceResult, ToolAnnotations,
+    };
+    pub use crate::server::{
+        CompletionRef, IntoCompletion, IntoPromptResult, IntoResourceContents, PromptArgumentDef,
+        PromptDef, ResourceDef, match_uri_template,
+    };
     pub use crate::server::{
         Context, IntoToolResult, Json, Server, ServerDescription, ToolCallError, ToolDef,
         assert_param, output_schema, parse_arguments,

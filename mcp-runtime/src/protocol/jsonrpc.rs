@@ -278,6 +278,24 @@ pub fn notification<P: Serialize>(method: &'static str, params: P) -> Vec<u8> {
     serde_json::to_vec(&n).expect("notifications serialize")
 }
 
+/// A complete request from the server to the client.
+pub fn request<P: Serialize>(id: &RequestId, method: &'static str, params: P) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Outgoing<'a, P> {
+        jsonrpc: &'static str,
+        id: &'a RequestId,
+        method: &'static str,
+        params: P,
+    }
+    serde_json::to_vec(&Outgoing {
+        jsonrpc: "2.0",
+        id,
+        method,
+        params,
+    })
+    .expect("requests serialize")
+}
+
 fn write_id(buf: &mut Vec<u8>, id: Option<&RequestId>) {
     match id {
         None => buf.extend_from_slice(b"null"),

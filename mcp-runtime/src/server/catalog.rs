@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 use super::{ServerDescription, ToolDef};
 use crate::protocol::{
     CacheScope, DiscoverResult, Era, Implementation, InitializeResult, JsonObject,
-    ListChangedCapability, ListToolsResult, META_SERVER_INFO, Modern, ProtocolVersion,
-    SUPPORTED_VERSIONS, ServerCapabilities, Tool,
+    ListChangedCapability, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
+    ListToolsResult, META_SERVER_INFO, Modern, Prompt, PromptArgument, ProtocolVersion, Resource,
+    ResourceTemplate, ResourcesCapability, SUPPORTED_VERSIONS, ServerCapabilities, Tool,
 };
 
 /// How long clients may cache lists and discovery (2026-07-28 `ttlMs`), in milliseconds.
@@ -19,6 +20,9 @@ const CACHE_TTL_MS: u64 = 60_000;
 pub struct Catalog {
     initialize: [Vec<u8>; SUPPORTED_VERSIONS.len()],
     tools_list: [Vec<u8>; SUPPORTED_VERSIONS.len()],
+    resources_list: [Vec<u8>; SUPPORTED_VERSIONS.len()],
+    templates_list: [Vec<u8>; SUPPORTED_VERSIONS.len()],
+    prompts_list: [Vec<u8>; SUPPORTED_VERSIONS.len()],
     discover: Vec<u8>,
 }
 
@@ -29,6 +33,9 @@ impl Catalog {
         Self {
             initialize: SUPPORTED_VERSIONS.map(|v| to_bytes(&initialize_result(desc, v))),
             tools_list: SUPPORTED_VERSIONS.map(|v| tools_list_bytes(&tools, v)),
+            resources_list: SUPPORTED_VERSIONS.map(|v| list_bytes(&resources_list(desc), v)),
+            templates_list: SUPPORTED_VERSIONS.map(|v| list_bytes(&templates_list(desc), v)),
+            prompts_list: SUPPORTED_VERSIONS.map(|v| list_bytes(&prompts_list(desc, v), v)),
             discover: to_bytes(&discover_result(desc)),
         }
     }
@@ -41,6 +48,21 @@ impl Catalog {
     /// The `tools/list` result for a revision.
     pub fn tools_list(&self, v: ProtocolVersion) -> &[u8] {
         &self.tools_list[v.index()]
+    }
+
+    /// The `resources/list` result for a revision.
+    pub fn resources_list(&self, v: ProtocolVersion) -> &[u8] {
+        &self.resources_list[v.index()]
+    }
+
+    /// The `resources/templates/list` result for a revision.
+    pub fn templates_list(&self, v: ProtocolVersion) -> &[u8] {
+        &self.templates_list[v.index()]
+    }
+
+    /// The `prompts/list` result for a revision.
+    pub fn prompts_list(&self, v: ProtocolVersion) -> &[u8] {
+        &self.prompts_list[v.index()]
     }
 
     /// The `server/discover` result.
@@ -104,11 +126,109 @@ fn root_schema(f: fn(&mut schemars::SchemaGenerator) -> schemars::Schema) -> Jso
     obj
 }
 
-fn capabilities(desc: &ServerDescription) -> ServerCapabilities {
+/// What the server can do. Change notifications travel on the legacy GET stream;
+/// `subscriptions/listen` (2026-07-28) is not implemented yet, so discovery does not claim them.
+fn capabilities(desc: &ServerDescription, era: Era) -> ServerCapabilities {
+    let notifies = era == Era::Legacy;
+    let list_changed = ListChangedCapability {
+        list_changed: notifies.then_some(true),
+    };
+    let completable = !desc.prompts.is_empty() || desc.resources.iter().any(|r| r.template);
     ServerCapabilities {
-        tools: (!desc.tools.is_empty()).then(ListChangedCapability::default),
+        tools: (!desc.tools.is_empty()).then(|| list_changed.clone()),
+        resources: (!desc.resources.is_empty()).then(|| ResourcesCapability {
+            subscribe: notifies.then_some(true),
+            list_changed: notifies.then_some(true),
+        }),
+        prompts: (!desc.prompts.is_empty()).then(|| list_changed.clone()),
+        completions: completable.then(JsonObject::new),
         logging: Some(JsonObject::new()),
         ..ServerCapabilities::default()
+    }
+}
+
+fn resources_list(desc: &ServerDescription) -> ListResourcesResult {
+    let resources = desc
+        .resources
+        .iter()
+        .filter(|r| !r.template)
+        .map(|r| Resource {
+            uri: r.uri.into(),
+            name: r.name.into(),
+            title: r.title.map(Into::into),
+            description: r.description.map(Into::into),
+            mime_type: r.mime_type.map(Into::into),
+            size: None,
+            icons: None,
+            annotations: None,
+            meta: None,
+        })
+        .collect();
+    ListResourcesResult {
+        resources,
+        next_cursor: None,
+        meta: None,
+    }
+}
+
+fn templates_list(desc: &ServerDescription) -> ListResourceTemplatesResult {
+    let resource_templates = desc
+        .resources
+        .iter()
+        .filter(|r| r.template)
+        .map(|r| ResourceTemplate {
+            uri_template: r.uri.into(),
+            name: r.name.into(),
+            title: r.title.map(Into::into),
+            description: r.description.map(Into::into),
+            mime_type: r.mime_type.map(Into::into),
+            icons: None,
+            annotations: None,
+            meta: None,
+        })
+        .collect();
+    ListResourceTemplatesResult {
+        resource_templates,
+        next_cursor: None,
+        meta: None,
+    }
+}
+
+fn prompts_list(desc: &ServerDescription, v: ProtocolVersion) -> ListPromptsResult {
+    let prompts = desc
+        .prompts
+        .iter()
+        .map(|p| Prompt {
+            name: p.name.into(),
+            title: p.title.filter(|_| v.has_titles()).map(Into::into),
+            description: p.description.map(Into::into),
+            arguments: Some(
+                p.arguments
+                    .iter()
+                    .map(|a| PromptArgument {
+                        name: a.name.into(),
+                        title: None,
+                        description: a.description.map(Into::into),
+                        required: Some(a.required),
+                    })
+                    .collect(),
+            ),
+            icons: None,
+            meta: None,
+        })
+        .collect();
+    ListPromptsResult {
+        prompts,
+        next_cursor: None,
+        meta: None,
+    }
+}
+
+/// A list result in the revision's shape: cacheable in 2026-07-28.
+fn list_bytes(result: &impl Serialize, v: ProtocolVersion) -> Vec<u8> {
+    match v.era() {
+        Era::Modern => to_bytes(&Modern::cacheable(result, CACHE_TTL_MS, CacheScope::Public)),
+        Era::Legacy => to_bytes(result),
     }
 }
 
@@ -122,7 +242,7 @@ fn server_info(desc: &ServerDescription) -> Implementation {
 fn initialize_result(desc: &ServerDescription, v: ProtocolVersion) -> InitializeResult {
     InitializeResult {
         protocol_version: v.as_str().into(),
-        capabilities: capabilities(desc),
+        capabilities: capabilities(desc, Era::Legacy),
         server_info: server_info(desc),
         instructions: desc.instructions.map(Into::into),
         meta: None,
@@ -136,7 +256,7 @@ fn discover_result(desc: &ServerDescription) -> Modern<DiscoverResult> {
             .iter()
             .map(|v| v.as_str().into())
             .collect(),
-        capabilities: capabilities(desc),
+        capabilities: capabilities(desc, Era::Modern),
         instructions: desc.instructions.map(Into::into),
         meta: Some(JsonObject::from_iter([(META_SERVER_INFO.to_owned(), info)])),
     };
@@ -144,15 +264,15 @@ fn discover_result(desc: &ServerDescription) -> Modern<DiscoverResult> {
 }
 
 fn tools_list_bytes(tools: &[ToolSchemas], v: ProtocolVersion) -> Vec<u8> {
-    let result = ListToolsResult {
-        tools: tools.iter().map(|t| t.to_tool(v)).collect(),
-        next_cursor: None,
-        meta: None,
-    };
-    match v.era() {
-        Era::Modern => to_bytes(&Modern::cacheable(result, CACHE_TTL_MS, CacheScope::Public)),
-        Era::Legacy => to_bytes(&result),
-    }
+    let tools = tools.iter().map(|t| t.to_tool(v)).collect();
+    list_bytes(
+        &ListToolsResult {
+            tools,
+            next_cursor: None,
+            meta: None,
+        },
+        v,
+    )
 }
 
 fn to_bytes(v: &impl Serialize) -> Vec<u8> {

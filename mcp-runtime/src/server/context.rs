@@ -1,6 +1,9 @@
 //! The per-call context a handler can take as a parameter: progress and logging, in either era.
 
 use serde::Serialize;
+use serde_json::Value;
+
+use super::requests::{Asker, RequestError};
 use tokio::sync::mpsc;
 
 use crate::protocol::jsonrpc;
@@ -17,12 +20,64 @@ pub(crate) type Emitter = mpsc::UnboundedSender<Vec<u8>>;
 ///
 /// On HTTP, the first message a handler emits turns the response into an SSE stream; a call
 /// that emits nothing is answered with plain `application/json`.
-#[derive(Debug)]
 pub struct Context {
     version: ProtocolVersion,
     emitter: Option<Emitter>,
     progress_token: Option<ProgressToken>,
     log_level: Option<LoggingLevel>,
+    notifier: Option<&'static dyn Notifier>,
+    asker: Option<Asker>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("version", &self.version)
+            .field("progress_token", &self.progress_token)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A change clients may subscribe to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Change {
+    /// The list of tools changed (`notifications/tools/list_changed`).
+    Tools,
+    /// The list of prompts changed (`notifications/prompts/list_changed`).
+    Prompts,
+    /// The list of resources changed (`notifications/resources/list_changed`).
+    Resources,
+    /// A resource's contents changed (`notifications/resources/updated`), for the clients that
+    /// subscribed to it.
+    ResourceUpdated(String),
+}
+
+impl Change {
+    /// The notification's method.
+    pub fn method(&self) -> &'static str {
+        match self {
+            Self::Tools => "notifications/tools/list_changed",
+            Self::Prompts => "notifications/prompts/list_changed",
+            Self::Resources => "notifications/resources/list_changed",
+            Self::ResourceUpdated(_) => "notifications/resources/updated",
+        }
+    }
+}
+
+/// What the user answered to an elicitation.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct ElicitResult {
+    /// `accept`, `decline` or `cancel`.
+    pub action: String,
+    /// The submitted values, when accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<serde_json::Map<String, Value>>,
+}
+
+/// Delivers changes to the clients listening for them.
+pub(crate) trait Notifier: Send + Sync {
+    fn notify(&self, change: Change);
 }
 
 impl Context {
@@ -37,6 +92,91 @@ impl Context {
             emitter,
             progress_token,
             log_level,
+            notifier: None,
+            asker: None,
+        }
+    }
+
+    /// Lets the handler send requests to the client of this legacy session.
+    pub(crate) fn asking(mut self, asker: Asker) -> Self {
+        self.asker = Some(asker);
+        self
+    }
+
+    /// Sends a request to the client and waits for its result. `capability` is the client
+    /// capability the request needs.
+    pub async fn request(
+        &self,
+        method: &'static str,
+        capability: &'static str,
+        params: Value,
+    ) -> Result<Value, RequestError> {
+        let (Some(asker), Some(emitter)) = (&self.asker, &self.emitter) else {
+            return Err(RequestError::Unreachable);
+        };
+        let caps = &asker.capabilities;
+        let declared = match capability {
+            "sampling" => caps.sampling.is_some(),
+            "elicitation" => caps.elicitation.is_some(),
+            "roots" => caps.roots.is_some(),
+            _ => true,
+        };
+        if !declared {
+            return Err(RequestError::Unsupported(capability));
+        }
+        let (id, answer) = asker.pending.register(asker.session);
+        if emitter
+            .send(jsonrpc::request(&id, method, &params))
+            .is_err()
+        {
+            asker.pending.forget(asker.session, &id);
+            return Err(RequestError::Closed);
+        }
+        match answer.await {
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(error)) => Err(RequestError::Rejected(error)),
+            Err(_) => Err(RequestError::Closed),
+        }
+    }
+
+    /// Asks the user for input (`elicitation/create`, form mode): `requested_schema` is a flat
+    /// object schema of primitive fields.
+    pub async fn elicit(
+        &self,
+        message: &str,
+        requested_schema: Value,
+    ) -> Result<ElicitResult, RequestError> {
+        let params = serde_json::json!({ "message": message, "requestedSchema": requested_schema });
+        let result = self
+            .request("elicitation/create", "elicitation", params)
+            .await?;
+        serde_json::from_value(result).map_err(|e| RequestError::Malformed(e.to_string()))
+    }
+
+    /// Asks the client's model for a message (`sampling/createMessage`); `params` as the spec
+    /// defines them (`messages`, `maxTokens`, ...). Returns the client's result.
+    pub async fn create_message(&self, params: Value) -> Result<Value, RequestError> {
+        self.request("sampling/createMessage", "sampling", params)
+            .await
+    }
+
+    /// Asks the client for its roots (`roots/list`).
+    pub async fn list_roots(&self) -> Result<Value, RequestError> {
+        self.request("roots/list", "roots", serde_json::json!({}))
+            .await
+    }
+
+    /// Lets the handler announce changes to listening clients.
+    pub(crate) fn notifying(mut self, notifier: &'static dyn Notifier) -> Self {
+        self.notifier = Some(notifier);
+        self
+    }
+
+    /// Tells the clients that listen for it that something changed: a list (legacy: on each
+    /// session's GET stream) or a subscribed resource.
+    pub fn notify(&self, change: Change) {
+        if let Some(notifier) = self.notifier {
+            notifier.notify(change);
         }
     }
 

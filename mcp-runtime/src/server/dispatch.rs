@@ -8,11 +8,12 @@ use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
+use super::features::CompletionRef;
 use super::{Catalog, Context, Emitter, Server, ToolCallError};
 use crate::protocol::jsonrpc::{self, RequestId};
 use crate::protocol::{
-    CallToolResult, Era, ErrorObject, InitializeParams, Modern, ProtocolVersion, RequestMeta,
-    SUPPORTED_VERSIONS, SetLevelParams, code,
+    CacheScope, CallToolResult, CompleteResult, Completion, Era, ErrorObject, InitializeParams,
+    Modern, ProtocolVersion, RequestMeta, SUPPORTED_VERSIONS, SetLevelParams, code,
 };
 use crate::session::{InitializeRecord, Session, SessionEntry, SessionMap, SessionStore};
 
@@ -85,6 +86,23 @@ pub(crate) enum Answer<F> {
     Ready(Vec<u8>),
     /// A tool call; await `future` and hand its result to [`PendingCall::finish`].
     Call(PendingCall<F>),
+    /// Another call whose answer needs awaiting (resources, prompts, completion).
+    Deferred(Deferred),
+}
+
+/// The future of a non-tool answer: the complete response, errors included (all HTTP 200).
+pub(crate) type Deferred = std::pin::Pin<Box<dyn Future<Output = Vec<u8>> + Send>>;
+
+fn deferred(
+    id: &RequestId,
+    future: impl Future<Output = Result<Vec<u8>, Failure>> + Send + 'static,
+) -> Shared {
+    let id = id.clone();
+    Shared::Deferred(Box::pin(async move {
+        future
+            .await
+            .unwrap_or_else(|f| jsonrpc::error_response(Some(&id), &f.error))
+    }))
 }
 
 /// A tool call whose arguments are parsed and whose future has not been polled yet.
@@ -101,6 +119,56 @@ impl<F> PendingCall<F> {
     }
 }
 
+/// What a method both eras share answered.
+pub(crate) enum Shared {
+    Ready(Vec<u8>),
+    Deferred(Deferred),
+}
+
+impl Shared {
+    fn into_answer<F>(self) -> Answer<F> {
+        match self {
+            Self::Ready(bytes) => Answer::Ready(bytes),
+            Self::Deferred(future) => Answer::Deferred(future),
+        }
+    }
+}
+
+/// How a 2026-07-28 result may be cached.
+#[derive(Clone, Copy)]
+enum Cache {
+    /// Not a cacheable result.
+    None,
+    /// Cacheable only by the caller, and not for long: resource contents may change.
+    Private,
+}
+
+/// Writes a result in the shape of the revision: 2026-07-28 adds `resultType`, and the caching
+/// fields where the result is cacheable.
+fn write_result<T: serde::Serialize>(
+    buf: &mut Vec<u8>,
+    result: &T,
+    version: ProtocolVersion,
+    cache: Cache,
+) {
+    let written = match (version.era(), cache) {
+        (Era::Legacy, _) => serde_json::to_writer(buf, result),
+        (Era::Modern, Cache::None) => serde_json::to_writer(
+            buf,
+            &Modern {
+                result_type: "complete".into(),
+                ttl_ms: None,
+                cache_scope: None,
+                result,
+            },
+        ),
+        (Era::Modern, Cache::Private) => {
+            serde_json::to_writer(buf, &Modern::cacheable(result, 0, CacheScope::Private))
+        }
+    };
+    written.expect("results serialize");
+}
+
 /// One server's dispatcher: the user's server, its pre-serialized catalog, its sessions.
 #[derive(Debug)]
 pub(crate) struct Dispatcher<S: Server> {
@@ -108,6 +176,8 @@ pub(crate) struct Dispatcher<S: Server> {
     pub catalog: Catalog,
     pub sessions: SessionMap<S::Session>,
     pub store: &'static dyn SessionStore,
+    /// Requests this server sent to clients, awaiting their responses.
+    pub pending: super::requests::Pending,
     /// How often a busy session's use is written to a persistent store.
     pub touch_every: std::time::Duration,
 }
@@ -126,6 +196,7 @@ impl<S: Server> Dispatcher<S> {
             sessions,
             store,
             touch_every,
+            pending: super::requests::Pending::default(),
         }
     }
 
@@ -160,6 +231,11 @@ impl<S: Server> Dispatcher<S> {
         emitter: Option<Emitter>,
     ) -> Result<Answer<impl Future<Output = CallToolResult> + Send + 'static>, Failure> {
         let version = session.version();
+        if let Some(answer) = self.shared(id, version, method, raw, || {
+            Context::new(version, None, None, session.log_level()).notifying(self)
+        }) {
+            return answer.map(Shared::into_answer);
+        }
         match method {
             "ping" => Ok(Answer::Ready(respond(id, |buf| {
                 buf.extend_from_slice(b"{}")
@@ -170,9 +246,29 @@ impl<S: Server> Dispatcher<S> {
             "tools/call" => {
                 let params = Params::parse(raw)?;
                 let meta = params.meta.unwrap_or_default();
-                let cx = Context::new(version, emitter, meta.progress_token, session.log_level());
+                let asker = super::requests::Asker {
+                    pending: &self.pending,
+                    session: session.id(),
+                    capabilities: session.initialize_record().capabilities.clone(),
+                };
+                let cx = Context::new(version, emitter, meta.progress_token, session.log_level())
+                    .notifying(self)
+                    .asking(asker);
                 let handle = Session::live(session.clone(), self.store);
                 self.call_tool(id, version, params.name, params.arguments, cx, Some(handle))
+            }
+            "resources/subscribe" | "resources/unsubscribe" => {
+                let uri = Params::parse(raw)?
+                    .uri
+                    .ok_or_else(|| Failure::ok(ErrorObject::invalid_params("`uri` is required")))?;
+                if method == "resources/subscribe" {
+                    session.subscribe(&uri);
+                } else {
+                    session.unsubscribe(&uri);
+                }
+                Ok(Answer::Ready(respond(id, |buf| {
+                    buf.extend_from_slice(b"{}")
+                })))
             }
             "logging/setLevel" => {
                 let params: SetLevelParams = parse_params(raw)?;
@@ -185,6 +281,26 @@ impl<S: Server> Dispatcher<S> {
                 "this session is already initialized; send `initialize` without `Mcp-Session-Id` to start a new one",
             ))),
             _ => Err(Failure::ok(ErrorObject::method_not_found(method))),
+        }
+    }
+
+    /// A client's response to a request this server sent on the session.
+    pub fn legacy_response(
+        &self,
+        session: &SessionEntry<S::Session>,
+        id: RequestId,
+        outcome: Result<&RawValue, &RawValue>,
+    ) {
+        let outcome =
+            match outcome {
+                Ok(result) => {
+                    serde_json::from_str(result.get()).map_err(|e| ErrorObject::parse_error(e))
+                }
+                Err(error) => Err(serde_json::from_str(error.get())
+                    .unwrap_or_else(|e| ErrorObject::parse_error(e))),
+            };
+        if !self.pending.complete(session.id(), id, outcome) {
+            tracing::debug!(session = %session.id(), "a response nothing waits for");
         }
     }
 
@@ -210,6 +326,12 @@ impl<S: Server> Dispatcher<S> {
             check_headers(headers, method, &params)?;
         }
         let meta = params.meta.unwrap_or_default();
+        let log_level = meta.log_level;
+        if let Some(answer) = self.shared(id, version, method, raw, || {
+            Context::new(version, None, None, log_level).notifying(self)
+        }) {
+            return answer.map(Shared::into_answer);
+        }
         match method {
             "server/discover" => Ok(Answer::Ready(respond(id, |buf| {
                 buf.extend_from_slice(self.catalog.discover())
@@ -218,7 +340,8 @@ impl<S: Server> Dispatcher<S> {
                 buf.extend_from_slice(self.catalog.tools_list(version))
             }))),
             "tools/call" => {
-                let cx = Context::new(version, emitter, meta.progress_token, meta.log_level);
+                let cx = Context::new(version, emitter, meta.progress_token, meta.log_level)
+                    .notifying(self);
                 self.call_tool(id, version, params.name, params.arguments, cx, None)
             }
             _ => Err(Failure {
@@ -226,6 +349,159 @@ impl<S: Server> Dispatcher<S> {
                 status: 404,
             }),
         }
+    }
+
+    /// Methods both eras serve alike: resources, prompts, completion. `None` for others.
+    fn shared(
+        &'static self,
+        id: &RequestId,
+        version: ProtocolVersion,
+        method: &str,
+        raw: Option<&RawValue>,
+        cx: impl FnOnce() -> Context,
+    ) -> Option<Result<Shared, Failure>> {
+        let ready = |bytes: &[u8]| {
+            Some(Ok(Shared::Ready(respond(id, |buf| {
+                buf.extend_from_slice(bytes)
+            }))))
+        };
+        match method {
+            "resources/list" => ready(self.catalog.resources_list(version)),
+            "resources/templates/list" => ready(self.catalog.templates_list(version)),
+            "prompts/list" => ready(self.catalog.prompts_list(version)),
+            "resources/read" => Some(self.read_resource(id, version, raw, cx())),
+            "prompts/get" => Some(self.get_prompt(id, version, raw, cx())),
+            "completion/complete" => Some(self.complete(id, version, raw)),
+            _ => None,
+        }
+    }
+
+    fn read_resource(
+        &'static self,
+        id: &RequestId,
+        version: ProtocolVersion,
+        raw: Option<&RawValue>,
+        cx: Context,
+    ) -> Result<Shared, Failure> {
+        let params = Params::parse(raw)?;
+        let uri = params.uri.ok_or_else(|| {
+            Failure::ok(ErrorObject::invalid_params("`resources/read` needs `uri`"))
+        })?;
+        let Some(read) = self.server.read_resource(&uri, cx) else {
+            // Legacy revisions answer -32002; 2026-07-28 made it -32602.
+            let code = if version.era() == Era::Modern {
+                code::INVALID_PARAMS
+            } else {
+                code::RESOURCE_NOT_FOUND
+            };
+            let e = ErrorObject::new(code, format!("resource not found: {uri}"))
+                .with_data(serde_json::json!({ "uri": uri }));
+            return Err(Failure::ok(e));
+        };
+        let rid = id.clone();
+        Ok(deferred(id, async move {
+            let result = read
+                .await
+                .map_err(|e| Failure::ok(ErrorObject::internal(e)))?;
+            Ok(respond(&rid, |buf| {
+                write_result(buf, &result, version, Cache::Private)
+            }))
+        }))
+    }
+
+    fn get_prompt(
+        &'static self,
+        id: &RequestId,
+        version: ProtocolVersion,
+        raw: Option<&RawValue>,
+        cx: Context,
+    ) -> Result<Shared, Failure> {
+        let params = Params::parse(raw)?;
+        let name = params.name.ok_or_else(|| {
+            Failure::ok(ErrorObject::invalid_params("`prompts/get` needs `name`"))
+        })?;
+        let get = match self.server.get_prompt(&name, params.arguments, cx) {
+            Ok(get) => get,
+            Err(ToolCallError::UnknownTool) => {
+                return Err(Failure::ok(ErrorObject::invalid_params(format!(
+                    "unknown prompt: `{name}`"
+                ))));
+            }
+            Err(ToolCallError::InvalidArguments(message)) => {
+                return Err(Failure::ok(ErrorObject::invalid_params(message)));
+            }
+        };
+        let rid = id.clone();
+        Ok(deferred(id, async move {
+            let result = get
+                .await
+                .map_err(|e| Failure::ok(ErrorObject::internal(e)))?;
+            Ok(respond(&rid, |buf| {
+                write_result(buf, &result, version, Cache::None)
+            }))
+        }))
+    }
+
+    fn complete(
+        &'static self,
+        id: &RequestId,
+        version: ProtocolVersion,
+        raw: Option<&RawValue>,
+    ) -> Result<Shared, Failure> {
+        #[derive(Deserialize)]
+        struct Reference {
+            #[serde(rename = "type")]
+            kind: String,
+            name: Option<String>,
+            uri: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct Argument {
+            name: String,
+            value: String,
+        }
+        #[derive(Deserialize)]
+        struct CompleteParams {
+            #[serde(rename = "ref")]
+            reference: Reference,
+            argument: Argument,
+        }
+        let params: CompleteParams = parse_params(raw)?;
+        let desc = S::description();
+        let (kind, target) = match (
+            params.reference.kind.as_str(),
+            params.reference.name,
+            params.reference.uri,
+        ) {
+            ("ref/prompt", Some(name), _) if desc.prompts.iter().any(|p| p.name == name) => {
+                (CompletionRef::Prompt, name)
+            }
+            ("ref/resource", _, Some(uri)) if desc.resources.iter().any(|r| r.uri == uri) => {
+                (CompletionRef::Resource, uri)
+            }
+            _ => {
+                return Err(Failure::ok(ErrorObject::invalid_params(
+                    "`ref` names no prompt or resource template of this server",
+                )));
+            }
+        };
+        let completion =
+            self.server
+                .complete(kind, &target, &params.argument.name, params.argument.value);
+        let rid = id.clone();
+        Ok(deferred(id, async move {
+            let completion = match completion {
+                Some(future) => future.await,
+                None => Completion::default(),
+            };
+            let result = CompleteResult {
+                completion,
+                meta: None,
+            };
+            Ok(respond(&rid, |buf| {
+                write_result(buf, &result, version, Cache::None)
+            }))
+        }))
     }
 
     fn call_tool(
@@ -362,4 +638,24 @@ pub(crate) fn write_call_result(
         Era::Legacy => serde_json::to_writer(buf, result),
     };
     written.expect("tool results serialize");
+}
+
+impl<S: Server> super::Notifier for Dispatcher<S> {
+    fn notify(&self, change: super::Change) {
+        let message = match &change {
+            super::Change::ResourceUpdated(uri) => {
+                jsonrpc::notification(change.method(), serde_json::json!({ "uri": uri }))
+            }
+            _ => jsonrpc::notification(change.method(), serde_json::json!({})),
+        };
+        self.sessions.for_each(|session| {
+            let wanted = match &change {
+                super::Change::ResourceUpdated(uri) => session.is_subscribed(uri),
+                _ => true,
+            };
+            if wanted {
+                session.send_on_stream(message.clone());
+            }
+        });
+    }
 }

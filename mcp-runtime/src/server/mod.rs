@@ -3,6 +3,8 @@
 mod catalog;
 mod context;
 pub(crate) mod dispatch;
+mod features;
+pub(crate) mod requests;
 pub(crate) mod resolve;
 mod tool;
 
@@ -11,8 +13,14 @@ use std::future::Future;
 use serde_json::value::RawValue;
 
 pub use catalog::Catalog;
-pub use context::Context;
 pub(crate) use context::Emitter;
+pub(crate) use context::Notifier;
+pub use context::{Change, Context, ElicitResult};
+pub use features::{
+    CompletionRef, IntoCompletion, IntoPromptResult, IntoResourceContents, PromptArgumentDef,
+    PromptDef, ResourceDef, base64, match_uri_template,
+};
+pub use requests::RequestError;
 pub use tool::{
     IntoToolResult, Json, StructuredOutput, ToolCallError, ToolDef, ToolParam, assert_param,
     output_schema, parse_arguments,
@@ -21,7 +29,7 @@ pub use tool::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::protocol::CallToolResult;
+use crate::protocol::{CallToolResult, Completion, GetPromptResult, ReadResourceResult};
 use crate::session::{Reinit, ReinitPolicy, ReinitRequest, Session};
 
 /// The static description of a server, written by `#[mcp_server]`.
@@ -37,6 +45,10 @@ pub struct ServerDescription {
     pub instructions: Option<&'static str>,
     /// The tools, in declaration order.
     pub tools: &'static [ToolDef],
+    /// The resources and resource templates, in declaration order.
+    pub resources: &'static [ResourceDef],
+    /// The prompts, in declaration order.
+    pub prompts: &'static [PromptDef],
 }
 
 /// An MCP server. `#[mcp_server]` implements it for the type of an annotated `impl` block;
@@ -69,4 +81,31 @@ pub trait Server: Send + Sync + Sized + 'static {
         cx: Context,
         session: Option<Session<Self::Session>>,
     ) -> Result<impl Future<Output = CallToolResult> + Send + use<'s, Self>, ToolCallError>;
+
+    /// Finds the resource a URI names; `None` when none matches. The future reads it.
+    fn read_resource<'s>(
+        &'s self,
+        uri: &str,
+        cx: Context,
+    ) -> Option<impl Future<Output = Result<ReadResourceResult, String>> + Send + use<'s, Self>>;
+
+    /// Looks a prompt up by name and deserializes its arguments; the future renders it.
+    fn get_prompt<'s>(
+        &'s self,
+        name: &str,
+        arguments: Option<&RawValue>,
+        cx: Context,
+    ) -> Result<
+        impl Future<Output = Result<GetPromptResult, String>> + Send + use<'s, Self>,
+        ToolCallError,
+    >;
+
+    /// The completion handler for an argument of a prompt or resource template, if any.
+    fn complete<'s>(
+        &'s self,
+        reference: CompletionRef,
+        target: &str,
+        argument: &str,
+        value: String,
+    ) -> Option<impl Future<Output = Completion> + Send + use<'s, Self>>;
 }

@@ -40,6 +40,7 @@ pub struct SessionEntry<T> {
     /// When a touch last reached the store, in the same clock.
     persisted: AtomicU64,
     stream: Mutex<Option<Emitter>>,
+    subscriptions: Mutex<Vec<Box<str>>>,
     pub(crate) state: RwLock<T>,
 }
 
@@ -72,6 +73,7 @@ impl<T> SessionEntry<T> {
             last_seen: AtomicU64::new(now),
             persisted: AtomicU64::new(now),
             stream: Mutex::new(None),
+            subscriptions: Mutex::new(Vec::new()),
             state: RwLock::new(state),
         }
     }
@@ -135,6 +137,37 @@ impl<T> SessionEntry<T> {
         }
         *slot = Some(emitter);
         true
+    }
+
+    /// Sends a message on the GET stream, if one is open; `false` when none is.
+    pub(crate) fn send_on_stream(&self, message: Vec<u8>) -> bool {
+        let slot = self.stream.lock().expect("stream slot");
+        slot.as_ref().is_some_and(|s| s.send(message).is_ok())
+    }
+
+    /// Subscribes to a resource's updates (`resources/subscribe`).
+    pub(crate) fn subscribe(&self, uri: &str) {
+        let mut subs = self.subscriptions.lock().expect("subscriptions");
+        if !subs.iter().any(|s| &**s == uri) {
+            subs.push(uri.into());
+        }
+    }
+
+    /// Ends a subscription (`resources/unsubscribe`).
+    pub(crate) fn unsubscribe(&self, uri: &str) {
+        self.subscriptions
+            .lock()
+            .expect("subscriptions")
+            .retain(|s| &**s != uri);
+    }
+
+    /// Whether the session subscribed to `uri`.
+    pub(crate) fn is_subscribed(&self, uri: &str) -> bool {
+        self.subscriptions
+            .lock()
+            .expect("subscriptions")
+            .iter()
+            .any(|s| &**s == uri)
     }
 
     fn close_stream(&self) {
@@ -314,6 +347,15 @@ impl<T> SessionMap<T> {
         }
         self.len.fetch_sub(expired.len(), Ordering::Relaxed);
         expired
+    }
+
+    /// Calls `f` with every live session.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&Arc<SessionEntry<T>>)) {
+        for shard in self.shards.iter() {
+            for entry in shard.read().expect("session shard").values() {
+                f(entry);
+            }
+        }
     }
 
     /// How many sessions are live.

@@ -261,7 +261,10 @@ impl<S: Server> App<S> {
                 self.dispatcher.legacy_notification(&session, &method);
                 accepted()
             }
-            Incoming::Response { .. } => accepted(),
+            Incoming::Response { id, outcome } => {
+                self.dispatcher.legacy_response(&session, id, outcome);
+                accepted()
+            }
         }
     }
 
@@ -315,6 +318,7 @@ impl<S: Server> App<S> {
     {
         match answer {
             Answer::Ready(body) => self.json(StatusCode::OK, body, v),
+            Answer::Deferred(future) => self.json(StatusCode::OK, future.await, v),
             Answer::Call(call) => self.run(call, rx, v).await,
         }
     }

@@ -102,7 +102,11 @@ impl<S: Server> Connection<S> {
                     self.dispatcher.legacy_notification(session, &method);
                 }
             }
-            Incoming::Response { .. } => {}
+            Incoming::Response { id, outcome } => {
+                if let Some(session) = self.session.get() {
+                    self.dispatcher.legacy_response(session, id, outcome);
+                }
+            }
         }
     }
 
@@ -167,6 +171,7 @@ impl<S: Server> Connection<S> {
     ) -> Result<Vec<u8>, Failure> {
         let call = match answer {
             Answer::Ready(body) => return Ok(body),
+            Answer::Deferred(future) => return Ok(future.await),
             Answer::Call(call) => call,
         };
         let mut future = std::pin::pin!(call.future);

@@ -1,0 +1,83 @@
+//! Requests from the server to the client (sampling, elicitation, roots) in the legacy era:
+//! sent on the call's stream, answered by a POST (HTTP) or a line (stdio) that the transport
+//! routes back here by id.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use crate::protocol::{ClientCapabilities, ErrorObject, RequestId};
+use crate::session::SessionId;
+
+type Outcome = Result<Value, ErrorObject>;
+
+/// Server-to-client requests awaiting their responses, keyed by session and request id.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    next: AtomicU64,
+    waiting: Mutex<HashMap<(SessionId, RequestId), oneshot::Sender<Outcome>>>,
+}
+
+impl Pending {
+    /// A fresh id, and the receiver its response will arrive on.
+    pub fn register(&self, session: SessionId) -> (RequestId, oneshot::Receiver<Outcome>) {
+        let id = RequestId::String(
+            format!("mcp-server-{}", self.next.fetch_add(1, Ordering::Relaxed)).into(),
+        );
+        let (tx, rx) = oneshot::channel();
+        self.waiting
+            .lock()
+            .expect("pending requests")
+            .insert((session, id.clone()), tx);
+        (id, rx)
+    }
+
+    /// Forgets a request whose caller gave up.
+    pub fn forget(&self, session: SessionId, id: &RequestId) {
+        self.waiting
+            .lock()
+            .expect("pending requests")
+            .remove(&(session, id.clone()));
+    }
+
+    /// Delivers a client's response; `false` when nothing waits for it.
+    pub fn complete(&self, session: SessionId, id: RequestId, outcome: Outcome) -> bool {
+        let waiter = self
+            .waiting
+            .lock()
+            .expect("pending requests")
+            .remove(&(session, id));
+        waiter.is_some_and(|tx| tx.send(outcome).is_ok())
+    }
+}
+
+/// What a handler needs to ask the client something in the legacy era.
+pub(crate) struct Asker {
+    pub pending: &'static Pending,
+    pub session: SessionId,
+    pub capabilities: ClientCapabilities,
+}
+
+/// Why a request to the client failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The client did not declare the capability the request needs.
+    #[error("the client does not support `{0}`")]
+    Unsupported(&'static str),
+    /// This call cannot reach the client (no session, or no stream to send on).
+    #[error("this call cannot send requests to the client")]
+    Unreachable,
+    /// The client answered with an error.
+    #[error("the client answered with an error: {}", .0.message)]
+    Rejected(ErrorObject),
+    /// The client went away before answering.
+    #[error("the client went away before answering")]
+    Closed,
+    /// The answer did not have the expected shape.
+    #[error("the client's answer is malformed: {0}")]
+    Malformed(String),
+}
