@@ -14,6 +14,21 @@ const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z
 /// A tiny WAV.
 const WAV: &str = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=";
 
+fn name_schema() -> serde_json::Value {
+    serde_json::json!({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]})
+}
+
+fn ok_schema() -> serde_json::Value {
+    serde_json::json!({"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]})
+}
+
+fn capital_question() -> serde_json::Value {
+    serde_json::json!({
+        "messages": [{"role": "user", "content": {"type": "text", "text": "What is the capital of France?"}}],
+        "maxTokens": 100,
+    })
+}
+
 fn text_resource(uri: &str, mime_type: &str, text: &str) -> ResourceContents {
     ResourceContents {
         uri: uri.into(),
@@ -247,6 +262,107 @@ impl Everything {
             answer.action,
             serde_json::json!(answer.content)
         ))
+    }
+
+    /// Needs sampling: with a client that lacks it, the call fails with -32021.
+    #[tool]
+    async fn test_missing_capability(&self, ctx: Context) -> Result<String, RequestError> {
+        let params = serde_json::json!({
+            "messages": [{"role": "user", "content": {"type": "text", "text": "Say hello"}}],
+            "maxTokens": 10,
+        });
+        ctx.create_message(params).await?;
+        Ok("The client can sample.".into())
+    }
+
+    /// Answers without sending any request to the client.
+    #[tool]
+    fn test_streaming_elicitation(&self) -> String {
+        "Streaming elicitation test completed without server-to-client requests.".into()
+    }
+
+    /// Logs, which reaches the client only when it asked for a log level.
+    #[tool]
+    fn test_logging_tool(&self, ctx: Context) -> String {
+        ctx.log(LoggingLevel::Info, None, "test_logging_tool ran");
+        "Logging tool completed".into()
+    }
+
+    /// Asks for the user's name (input-required round in 2026-07-28).
+    #[tool]
+    async fn test_input_required_result_elicitation(&self, ctx: Context) -> Result<String, RequestError> {
+        let answer = ctx.elicit_keyed("user_name", "What is your name?", name_schema()).await?;
+        let name = answer.content.as_ref().and_then(|c| c.get("name")).and_then(|n| n.as_str()).unwrap_or("stranger");
+        Ok(format!("Hello, {name}!"))
+    }
+
+    /// Asks the client's model a question.
+    #[tool]
+    async fn test_input_required_result_sampling(&self, ctx: Context) -> Result<String, RequestError> {
+        let answer = ctx.request_keyed("capital_question", "sampling/createMessage", "sampling", capital_question()).await?;
+        Ok(format!("The model said: {}", answer["content"]["text"].as_str().unwrap_or("(nothing)")))
+    }
+
+    /// Asks the client for its roots.
+    #[tool]
+    async fn test_input_required_result_list_roots(&self, ctx: Context) -> Result<String, RequestError> {
+        let answer = ctx.request_keyed("client_roots", "roots/list", "roots", serde_json::json!({})).await?;
+        Ok(format!("The client has {} root(s)", answer["roots"].as_array().map_or(0, Vec::len)))
+    }
+
+    /// Asks for a confirmation, carrying state across the round.
+    #[tool]
+    async fn test_input_required_result_request_state(&self, ctx: Context) -> Result<String, RequestError> {
+        let answer = ctx.elicit_keyed("confirm", "Please confirm", ok_schema()).await?;
+        Ok(format!("state-ok: action={}", answer.action))
+    }
+
+    /// Asks for three things at once.
+    #[tool]
+    async fn test_input_required_result_multiple_inputs(&self, ctx: Context) -> Result<String, RequestError> {
+        let (name, capital, roots) = tokio::join!(
+            ctx.elicit_keyed("user_name", "What is your name?", name_schema()),
+            ctx.request_keyed("capital_question", "sampling/createMessage", "sampling", capital_question()),
+            ctx.request_keyed("client_roots", "roots/list", "roots", serde_json::json!({})),
+        );
+        let (name, _, _) = (name?, capital?, roots?);
+        Ok(format!("All inputs received: {}", name.action))
+    }
+
+    /// Asks in two rounds.
+    #[tool]
+    async fn test_input_required_result_multi_round(&self, ctx: Context) -> Result<String, RequestError> {
+        let first = ctx.elicit_keyed("step1", "Step 1: what is your name?", name_schema()).await?;
+        let second = ctx.elicit_keyed("step2", "Step 2: please confirm", ok_schema()).await?;
+        Ok(format!("Both rounds done: {} then {}", first.action, second.action))
+    }
+
+    /// Asks once; its `requestState` is integrity-protected.
+    #[tool]
+    async fn test_input_required_result_tampered_state(&self, ctx: Context) -> Result<String, RequestError> {
+        let answer = ctx.elicit_keyed("confirm", "Please confirm", ok_schema()).await?;
+        Ok(format!("Untampered: action={}", answer.action))
+    }
+
+    /// Asks only for what the client declared it can do.
+    #[tool]
+    async fn test_input_required_result_capabilities(&self, ctx: Context) -> Result<String, RequestError> {
+        if ctx.client_supports("elicitation") {
+            ctx.elicit_keyed("user_name", "What is your name?", name_schema()).await?;
+        } else if ctx.client_supports("sampling") {
+            ctx.request_keyed("capital_question", "sampling/createMessage", "sampling", capital_question()).await?;
+        } else {
+            ctx.request_keyed("client_roots", "roots/list", "roots", serde_json::json!({})).await?;
+        }
+        Ok("Capability-aware input received".into())
+    }
+
+    /// Asks for context before rendering.
+    #[prompt]
+    async fn test_input_required_result_prompt(&self, ctx: Context) -> Result<Vec<PromptMessage>, RequestError> {
+        let answer = ctx.elicit_keyed("user_context", "What should the prompt be about?", name_schema()).await?;
+        let topic = answer.content.as_ref().and_then(|c| c.get("name")).and_then(|n| n.as_str()).unwrap_or("anything");
+        Ok(vec![PromptMessage::user(Content::text(format!("Write about {topic}.")))])
     }
 
     /// Tool with JSON Schema 2020-12 features

@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::requests::{Asker, RequestError};
+use super::rounds::{Round, supports};
 use tokio::sync::mpsc;
 
 use crate::protocol::jsonrpc;
@@ -27,6 +28,8 @@ pub struct Context {
     log_level: Option<LoggingLevel>,
     notifier: Option<&'static dyn Notifier>,
     asker: Option<Asker>,
+    round: Option<std::sync::Arc<Round>>,
+    asked: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for Context {
@@ -92,8 +95,10 @@ impl Context {
             emitter,
             progress_token,
             log_level,
-            notifier: None,
+                        notifier: None,
             asker: None,
+            round: None,
+            asked: Default::default(),
         }
     }
 
@@ -103,25 +108,55 @@ impl Context {
         self
     }
 
-    /// Sends a request to the client and waits for its result. `capability` is the client
-    /// capability the request needs.
-    pub async fn request(
+    /// Lets the handler ask for input in this 2026-07-28 round.
+    pub(crate) fn in_round(mut self, round: std::sync::Arc<Round>) -> Self {
+        self.round = Some(round);
+        self
+    }
+
+    /// Whether the client declared `capability` (`sampling`, `elicitation`, `roots`) for this
+    /// call: on the request in 2026-07-28, in `initialize` in the legacy era.
+    pub fn client_supports(&self, capability: &str) -> bool {
+        match (&self.round, &self.asker) {
+            (Some(round), _) => round.supports(capability),
+            (None, Some(asker)) => supports(&asker.capabilities, capability),
+            (None, None) => false,
+        }
+    }
+
+    /// Sends a request to the client and waits for its result; `capability` is the client
+    /// capability it needs. Its key in a 2026-07-28 input-required result is the capability and
+    /// the number of the question in this call (`elicitation-1`, ...); see
+    /// [`request_keyed`](Self::request_keyed).
+    pub async fn request(&self, method: &'static str, capability: &'static str, params: Value) -> Result<Value, RequestError> {
+        let n = self.asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        self.request_keyed(&format!("{capability}-{n}"), method, capability, params).await
+    }
+
+    /// Sends a request to the client and waits for its result. In the legacy era it goes out on
+    /// the call's stream (the response becomes SSE). In 2026-07-28 the call ends with an
+    /// `input_required` result that asks for it under `key`, and runs again when the client
+    /// retries with the answer; a handler that asks for several things at once (`join!`) asks
+    /// for them in one round. Asking for a capability the client did not declare fails the
+    /// call with -32021 (2026-07-28) or returns [`RequestError::Unsupported`] (legacy).
+    pub async fn request_keyed(
         &self,
+        key: &str,
         method: &'static str,
         capability: &'static str,
         params: Value,
     ) -> Result<Value, RequestError> {
+        if let Some(round) = &self.round {
+            return match round.answer(key, method, capability, &params) {
+                Some(answer) => Ok(answer),
+                // The call ends here; the dispatcher answers for it.
+                None => std::future::pending().await,
+            };
+        }
         let (Some(asker), Some(emitter)) = (&self.asker, &self.emitter) else {
             return Err(RequestError::Unreachable);
         };
-        let caps = &asker.capabilities;
-        let declared = match capability {
-            "sampling" => caps.sampling.is_some(),
-            "elicitation" => caps.elicitation.is_some(),
-            "roots" => caps.roots.is_some(),
-            _ => true,
-        };
-        if !declared {
+        if !supports(&asker.capabilities, capability) {
             return Err(RequestError::Unsupported(capability));
         }
         let (id, answer) = asker.pending.register(asker.session);
@@ -141,15 +176,16 @@ impl Context {
 
     /// Asks the user for input (`elicitation/create`, form mode): `requested_schema` is a flat
     /// object schema of primitive fields.
-    pub async fn elicit(
-        &self,
-        message: &str,
-        requested_schema: Value,
-    ) -> Result<ElicitResult, RequestError> {
+    pub async fn elicit(&self, message: &str, requested_schema: Value) -> Result<ElicitResult, RequestError> {
         let params = serde_json::json!({ "message": message, "requestedSchema": requested_schema });
-        let result = self
-            .request("elicitation/create", "elicitation", params)
-            .await?;
+        let result = self.request("elicitation/create", "elicitation", params).await?;
+        serde_json::from_value(result).map_err(|e| RequestError::Malformed(e.to_string()))
+    }
+
+    /// [`elicit`](Self::elicit) under a key of your choosing.
+    pub async fn elicit_keyed(&self, key: &str, message: &str, requested_schema: Value) -> Result<ElicitResult, RequestError> {
+        let params = serde_json::json!({ "message": message, "requestedSchema": requested_schema });
+        let result = self.request_keyed(key, "elicitation/create", "elicitation", params).await?;
         serde_json::from_value(result).map_err(|e| RequestError::Malformed(e.to_string()))
     }
 

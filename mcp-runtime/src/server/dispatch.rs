@@ -9,10 +9,11 @@ use serde_json::json;
 use serde_json::value::RawValue;
 
 use super::features::CompletionRef;
+use super::rounds::{Interruptible, Outcome, Round};
 use super::{Catalog, Context, Emitter, Server, ToolCallError};
 use crate::protocol::jsonrpc::{self, RequestId};
 use crate::protocol::{
-    CacheScope, CallToolResult, CompleteResult, Completion, Era, ErrorObject, InitializeParams,
+    ClientCapabilities, CacheScope, CallToolResult, CompleteResult, Completion, Era, ErrorObject, InitializeParams,
     Modern, ProtocolVersion, RequestMeta, SUPPORTED_VERSIONS, SetLevelParams, code,
 };
 use crate::session::{InitializeRecord, Session, SessionEntry, SessionMap, SessionStore};
@@ -55,8 +56,14 @@ struct Params<'a> {
     uri: Option<Cow<'a, str>>,
     #[serde(borrow, rename = "taskId")]
     task_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+        #[serde(borrow, default)]
     arguments: Option<&'a RawValue>,
+    /// 2026-07-28: the state of an input-required round, echoed back.
+    #[serde(rename = "requestState")]
+    request_state: Option<String>,
+    /// 2026-07-28: the client's answers to an input-required round.
+    #[serde(rename = "inputResponses")]
+    input_responses: Option<serde_json::Value>,
 }
 
 impl<'a> Params<'a> {
@@ -113,9 +120,35 @@ pub(crate) struct PendingCall<F> {
 }
 
 impl<F> PendingCall<F> {
-    /// The response for the call's result.
-    pub fn finish(&self, result: &CallToolResult) -> Vec<u8> {
-        respond(&self.id, |buf| write_call_result(buf, result, self.version))
+    /// The HTTP status and the response for how the call ended.
+    pub fn finish(&self, outcome: &Outcome<CallToolResult>) -> (u16, Vec<u8>) {
+        match outcome {
+            Outcome::Done(result) => (200, respond(&self.id, |buf| write_call_result(buf, result, self.version))),
+            other => outcome_response(&self.id, other),
+        }
+    }
+}
+
+/// The response of a call that ended for want of input or of a capability.
+fn outcome_response<T>(id: &RequestId, outcome: &Outcome<T>) -> (u16, Vec<u8>) {
+    match outcome {
+        Outcome::InputRequired(requests, state) => {
+            let result = serde_json::json!({
+                "resultType": "input_required",
+                "inputRequests": requests,
+                "requestState": state,
+            });
+            (200, respond(id, |buf| serde_json::to_writer(buf, &result).expect("results serialize")))
+        }
+        Outcome::MissingCapability(capability) => {
+            let e = ErrorObject::new(
+                code::MISSING_REQUIRED_CLIENT_CAPABILITY,
+                format!("this request needs the client capability `{capability}`"),
+            )
+            .with_data(serde_json::json!({ "requiredCapabilities": { *capability: {} } }));
+            (400, jsonrpc::error_response(Some(id), &e))
+        }
+        Outcome::Done(_) => unreachable!("completed calls are answered by their own writer"),
     }
 }
 
@@ -229,9 +262,9 @@ impl<S: Server> Dispatcher<S> {
         method: &str,
         raw: Option<&RawValue>,
         emitter: Option<Emitter>,
-    ) -> Result<Answer<impl Future<Output = CallToolResult> + Send + 'static>, Failure> {
+    ) -> Result<Answer<impl Future<Output = Outcome<CallToolResult>> + Send + 'static>, Failure> {
         let version = session.version();
-        if let Some(answer) = self.shared(id, version, method, raw, || {
+        if let Some(answer) = self.shared(id, version, method, raw, None, || {
             Context::new(version, None, None, session.log_level()).notifying(self)
         }) {
             return answer.map(Shared::into_answer);
@@ -255,7 +288,7 @@ impl<S: Server> Dispatcher<S> {
                     .notifying(self)
                     .asking(asker);
                 let handle = Session::live(session.clone(), self.store);
-                self.call_tool(id, version, params.name, params.arguments, cx, Some(handle))
+                self.call_tool(id, version, params.name, params.arguments, cx, Some(handle), None)
             }
             "resources/subscribe" | "resources/unsubscribe" => {
                 let uri = Params::parse(raw)?
@@ -319,15 +352,16 @@ impl<S: Server> Dispatcher<S> {
         raw: Option<&RawValue>,
         headers: Option<&ModernHeaders<'_>>,
         emitter: Option<Emitter>,
-    ) -> Result<Answer<impl Future<Output = CallToolResult> + Send + 'static>, Failure> {
-        let params = Params::parse(raw).map_err(|f| Failure::bad_request(f.error))?;
+    ) -> Result<Answer<impl Future<Output = Outcome<CallToolResult>> + Send + 'static>, Failure> {
+        let mut params = Params::parse(raw).map_err(|f| Failure::bad_request(f.error))?;
         let version = check_meta(params.meta.as_ref(), headers)?;
         if let Some(headers) = headers {
             check_headers(headers, method, &params)?;
         }
-        let meta = params.meta.unwrap_or_default();
+        let meta = params.meta.take().unwrap_or_default();
         let log_level = meta.log_level;
-        if let Some(answer) = self.shared(id, version, method, raw, || {
+        let capabilities = meta.client_capabilities.clone().unwrap_or_default();
+        if let Some(answer) = self.shared(id, version, method, raw, Some(capabilities), || {
             Context::new(version, None, None, log_level).notifying(self)
         }) {
             return answer.map(Shared::into_answer);
@@ -340,15 +374,22 @@ impl<S: Server> Dispatcher<S> {
                 buf.extend_from_slice(self.catalog.tools_list(version))
             }))),
             "tools/call" => {
-                let cx = Context::new(version, emitter, meta.progress_token, meta.log_level)
-                    .notifying(self);
-                self.call_tool(id, version, params.name, params.arguments, cx, None)
+                                let cx = Context::new(version, emitter, meta.progress_token, meta.log_level).notifying(self);
+                let subject = format!("tools/call:{}", params.name.as_deref().unwrap_or_default());
+                let round = self.round(&subject, &params, meta.client_capabilities.unwrap_or_default())?;
+                self.call_tool(id, version, params.name, params.arguments, cx, None, Some(round))
             }
             _ => Err(Failure {
                 error: ErrorObject::method_not_found(method),
                 status: 404,
             }),
         }
+    }
+
+    /// The input-required round of a 2026-07-28 call.
+    fn round(&self, subject: &str, params: &Params<'_>, capabilities: ClientCapabilities) -> Result<Arc<Round>, Failure> {
+        let round = Round::new(subject, params.request_state.as_deref(), params.input_responses.as_ref(), capabilities);
+        round.map(Arc::new).map_err(Failure::bad_request)
     }
 
     /// Methods both eras serve alike: resources, prompts, completion. `None` for others.
@@ -358,6 +399,7 @@ impl<S: Server> Dispatcher<S> {
         version: ProtocolVersion,
         method: &str,
         raw: Option<&RawValue>,
+        capabilities: Option<ClientCapabilities>,
         cx: impl FnOnce() -> Context,
     ) -> Option<Result<Shared, Failure>> {
         let ready = |bytes: &[u8]| {
@@ -370,7 +412,7 @@ impl<S: Server> Dispatcher<S> {
             "resources/templates/list" => ready(self.catalog.templates_list(version)),
             "prompts/list" => ready(self.catalog.prompts_list(version)),
             "resources/read" => Some(self.read_resource(id, version, raw, cx())),
-            "prompts/get" => Some(self.get_prompt(id, version, raw, cx())),
+            "prompts/get" => Some(self.get_prompt(id, version, raw, capabilities, cx())),
             "completion/complete" => Some(self.complete(id, version, raw)),
             _ => None,
         }
@@ -414,18 +456,26 @@ impl<S: Server> Dispatcher<S> {
         id: &RequestId,
         version: ProtocolVersion,
         raw: Option<&RawValue>,
+        capabilities: Option<ClientCapabilities>,
         cx: Context,
     ) -> Result<Shared, Failure> {
         let params = Params::parse(raw)?;
-        let name = params.name.ok_or_else(|| {
+        let name = params.name.as_deref().ok_or_else(|| {
             Failure::ok(ErrorObject::invalid_params("`prompts/get` needs `name`"))
         })?;
-        let get = match self.server.get_prompt(&name, params.arguments, cx) {
+        let round = match capabilities {
+            Some(caps) => Some(self.round(&format!("prompts/get:{name}"), &params, caps)?),
+            None => None,
+        };
+        let cx = match &round {
+            Some(round) => cx.in_round(round.clone()),
+            None => cx,
+        };
+        let get = match self.server.get_prompt(name, params.arguments, cx) {
             Ok(get) => get,
             Err(ToolCallError::UnknownTool) => {
-                return Err(Failure::ok(ErrorObject::invalid_params(format!(
-                    "unknown prompt: `{name}`"
-                ))));
+                let e = ErrorObject::invalid_params(format!("unknown prompt: `{name}`"));
+                return Err(Failure::ok(e));
             }
             Err(ToolCallError::InvalidArguments(message)) => {
                 return Err(Failure::ok(ErrorObject::invalid_params(message)));
@@ -433,12 +483,11 @@ impl<S: Server> Dispatcher<S> {
         };
         let rid = id.clone();
         Ok(deferred(id, async move {
-            let result = get
-                .await
-                .map_err(|e| Failure::ok(ErrorObject::internal(e)))?;
-            Ok(respond(&rid, |buf| {
-                write_result(buf, &result, version, Cache::None)
-            }))
+            let result = match Interruptible::new(get, round).await {
+                Outcome::Done(result) => result.map_err(|e| Failure::ok(ErrorObject::internal(e)))?,
+                other => return Ok(outcome_response(&rid, &other).1),
+            };
+            Ok(respond(&rid, |buf| write_result(buf, &result, version, Cache::None)))
         }))
     }
 
@@ -504,6 +553,7 @@ impl<S: Server> Dispatcher<S> {
         }))
     }
 
+        #[allow(clippy::too_many_arguments)]
     fn call_tool(
         &'static self,
         id: &RequestId,
@@ -512,14 +562,19 @@ impl<S: Server> Dispatcher<S> {
         arguments: Option<&RawValue>,
         cx: Context,
         session: Option<Session<S::Session>>,
-    ) -> Result<Answer<impl Future<Output = CallToolResult> + Send + 'static>, Failure> {
+        round: Option<Arc<Round>>,
+    ) -> Result<Answer<impl Future<Output = Outcome<CallToolResult>> + Send + 'static>, Failure> {
         let name = name
             .ok_or_else(|| Failure::ok(ErrorObject::invalid_params("`tools/call` needs `name`")))?;
+        let cx = match &round {
+            Some(round) => cx.in_round(round.clone()),
+            None => cx,
+        };
         match self.server.call_tool(&name, arguments, cx, session) {
             Ok(future) => Ok(Answer::Call(PendingCall {
                 id: id.clone(),
                 version,
-                future,
+                future: Interruptible::new(future, round),
             })),
             Err(ToolCallError::UnknownTool) => Err(Failure::ok(ErrorObject::invalid_params(
                 format!("unknown tool: `{name}`"),

@@ -258,24 +258,65 @@ pub fn match_uri_template<'u>(template: &str, uri: &'u str) -> Option<Vec<&'u st
     rest_u.is_empty().then_some(values)
 }
 
-/// Standard base64 with padding, for binary resource contents.
-pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn encode(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..4 {
             if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
+                out.push(alphabet[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else if pad {
                 out.push('=');
             }
         }
     }
     out
+}
+
+/// Strict decoding: only the alphabet's characters, and padding exactly where it belongs
+/// (`padded`) or nowhere.
+fn decode(text: &str, alphabet: &[u8; 64], padded: bool) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    if padded && bytes.len() % 4 != 0 {
+        return None;
+    }
+    let data = if padded { text.trim_end_matches('=').as_bytes() } else { bytes };
+    if bytes.len() - data.len() > 2 || data.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(data.len() * 3 / 4);
+    for chunk in data.chunks(4) {
+        let mut n = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            let v = alphabet.iter().position(|a| a == c)? as u32;
+            n |= v << (18 - 6 * i);
+        }
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    Some(out)
+}
+
+/// Standard base64 with padding, for binary resource contents.
+pub fn base64(bytes: &[u8]) -> String {
+    encode(bytes, STANDARD, true)
+}
+
+/// Decodes standard, padded base64; `None` when it is not exactly that.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    decode(text, STANDARD, true)
+}
+
+/// URL-safe base64 without padding.
+pub(crate) fn base64_url(bytes: &[u8]) -> String {
+    encode(bytes, URL_SAFE, false)
+}
+
+/// Decodes URL-safe base64 without padding.
+pub(crate) fn base64_url_decode(text: &str) -> Option<Vec<u8>> {
+    decode(text, URL_SAFE, false)
 }
 
 #[cfg(test)]
@@ -316,6 +357,11 @@ mod tests {
         ];
         for (plain, encoded) in cases {
             assert_eq!(base64(plain.as_bytes()), encoded);
+            assert_eq!(base64_decode(encoded).as_deref(), Some(plain.as_bytes()));
+            assert_eq!(base64_url_decode(&base64_url(plain.as_bytes())).as_deref(), Some(plain.as_bytes()));
         }
+        assert_eq!(base64_decode("SGVsbG8="), Some(b"Hello".to_vec()));
+        assert_eq!(base64_decode("SGVsbG8"), None, "missing padding");
+        assert_eq!(base64_decode("SGVs!!!bG8="), None, "bad characters");
     }
 }

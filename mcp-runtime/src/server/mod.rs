@@ -3,8 +3,9 @@
 mod catalog;
 mod context;
 pub(crate) mod dispatch;
-mod features;
+pub(crate) mod features;
 pub(crate) mod requests;
+pub(crate) mod rounds;
 pub(crate) mod resolve;
 mod tool;
 

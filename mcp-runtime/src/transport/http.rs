@@ -29,6 +29,7 @@ use crate::protocol::version::is_legacy_version_string;
 use crate::protocol::{CallToolResult, Era, ErrorObject, ProtocolVersion, code};
 use crate::server::Server;
 use crate::server::dispatch::{Answer, Dispatcher, Failure, ModernHeaders, PendingCall};
+use crate::server::rounds::Outcome;
 use crate::server::resolve::{Rejection, SessionClaim};
 use crate::session::SessionEntry;
 
@@ -314,7 +315,7 @@ impl<S: Server> App<S> {
         v: Option<ProtocolVersion>,
     ) -> Response
     where
-        F: Future<Output = CallToolResult> + Send + 'static,
+        F: Future<Output = Outcome<CallToolResult>> + Send + 'static,
     {
         match answer {
             Answer::Ready(body) => self.json(StatusCode::OK, body, v),
@@ -331,7 +332,7 @@ impl<S: Server> App<S> {
         v: Option<ProtocolVersion>,
     ) -> Response
     where
-        F: Future<Output = CallToolResult> + Send + 'static,
+        F: Future<Output = Outcome<CallToolResult>> + Send + 'static,
     {
         let PendingCall {
             id,
@@ -342,18 +343,19 @@ impl<S: Server> App<S> {
         let first = tokio::select! {
             biased;
             result = &mut future => {
-                let body = PendingCall { id, version, future: () }.finish(&result);
+                                let (status, body) = PendingCall { id, version, future: () }.finish(&result);
                 if let Ok(first) = rx.try_recv() {
                     return self.sse(first, rx, None, Some(body), v);
                 }
-                return self.json(StatusCode::OK, body, v);
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                return self.json(status, body, v);
             }
             Some(first) = rx.recv() => first,
         };
         let call = PendingCall {
             id,
             version,
-            future: future as Pin<Box<dyn Future<Output = CallToolResult> + Send>>,
+            future: future as Pin<Box<dyn Future<Output = Outcome<CallToolResult>> + Send>>,
         };
         self.sse(first, rx, Some(call), None, v)
     }
@@ -364,14 +366,14 @@ impl<S: Server> App<S> {
         &self,
         first: Vec<u8>,
         rx: mpsc::UnboundedReceiver<Vec<u8>>,
-        call: Option<PendingCall<Pin<Box<dyn Future<Output = CallToolResult> + Send>>>>,
+        call: Option<PendingCall<Pin<Box<dyn Future<Output = Outcome<CallToolResult>> + Send>>>>,
         done: Option<Vec<u8>>,
         v: Option<ProtocolVersion>,
     ) -> Response {
         struct Pump {
             first: Option<Vec<u8>>,
             rx: mpsc::UnboundedReceiver<Vec<u8>>,
-            call: Option<PendingCall<Pin<Box<dyn Future<Output = CallToolResult> + Send>>>>,
+            call: Option<PendingCall<Pin<Box<dyn Future<Output = Outcome<CallToolResult>> + Send>>>>,
             done: Option<Vec<u8>>,
             wire: Option<&'static WireLog>,
             version: Option<ProtocolVersion>,
@@ -405,7 +407,7 @@ impl<S: Server> App<S> {
                         return Some((Ok(frame), p));
                     }
                     result = &mut call.future => {
-                        p.done = Some(call.finish(&result));
+                                                p.done = Some(call.finish(&result).1);
                         p.call = None;
                     }
                 }

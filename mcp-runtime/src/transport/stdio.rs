@@ -17,6 +17,7 @@ use crate::protocol::jsonrpc::{self, Incoming, RequestId};
 use crate::protocol::{CallToolResult, ErrorObject, ProtocolVersion};
 use crate::server::Server;
 use crate::server::dispatch::{Answer, Dispatcher, Failure, PendingCall};
+use crate::server::rounds::Outcome;
 use crate::session::{SessionEntry, SessionId};
 
 /// Serves `dispatcher` on the process's stdin and stdout until stdin closes.
@@ -163,7 +164,7 @@ impl<S: Server> Connection<S> {
     }
 
     /// Awaits a tool call, writing what it emits to stdout ahead of its response.
-    async fn finish<F: Future<Output = CallToolResult>>(
+    async fn finish<F: Future<Output = Outcome<CallToolResult>>>(
         &self,
         answer: Answer<F>,
         mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
@@ -185,12 +186,8 @@ impl<S: Server> Connection<S> {
         while let Ok(message) = rx.try_recv() {
             self.send(version, message);
         }
-        Ok(PendingCall {
-            id: call.id,
-            version: call.version,
-            future: (),
-        }
-        .finish(&result))
+                let (_, body) = PendingCall { id: call.id, version: call.version, future: () }.finish(&result);
+        Ok(body)
     }
 }
 
