@@ -365,6 +365,19 @@ impl Everything {
         Ok(vec![PromptMessage::user(Content::text(format!("Write about {topic}.")))])
     }
 
+    /// Mirrors its `region` in the `Mcp-Param-Region` header, which the server checks.
+    #[tool]
+    fn test_x_mcp_header(
+        &self,
+        /// Where to run.
+        #[header("Region")]
+        region: String,
+        /// How much.
+        level: Option<i64>,
+    ) -> String {
+        format!("Region {region}, level {}", level.unwrap_or(0))
+    }
+
     /// Tool with JSON Schema 2020-12 features
     #[tool]
     fn json_schema_2020_12_tool(&self, #[arguments] form: ContactForm) -> String {

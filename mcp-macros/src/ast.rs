@@ -64,6 +64,8 @@ pub struct Param<'a> {
     pub ty: &'a Type,
     pub docs: Vec<&'a Attribute>,
     pub kind: ParamKind,
+    /// `#[header("Name")]`: mirrored as the `Mcp-Param-Name` HTTP header (2026-07-28).
+    pub header: Option<LitStr>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -278,7 +280,11 @@ impl<'a> Param<'a> {
             .iter()
             .filter(|a| a.path().is_ident("doc"))
             .collect();
+        let header = pt.attrs.iter().find(|a| a.path().is_ident("header")).and_then(|a| {
+            a.parse_args::<LitStr>().map_err(|e| cx.syn_error(e)).ok()
+        });
         Some(Self {
+            header,
             ident: &pat.ident,
             ty: &pt.ty,
             docs,

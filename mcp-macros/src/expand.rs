@@ -177,9 +177,10 @@ fn expand_args_struct(tool: &Tool<'_>) -> TokenStream {
             const _: () = ::mcp_runtime::__private::assert_param::<#ty>();
         };
     }
-    let fields = tool.arguments().map(|p| {
+        let fields = tool.arguments().map(|p| {
         let (name, ty, docs) = (p.ident, p.ty, &p.docs);
-        quote!(#(#docs)* #name: #ty)
+        let header = p.header.as_ref().map(|h| quote!(#[schemars(extend("x-mcp-header" = #h))]));
+        quote!(#(#docs)* #header #name: #ty)
     });
     let asserts = tool.arguments().map(|p| {
         let ty = p.ty;
@@ -197,6 +198,10 @@ fn expand_args_struct(tool: &Tool<'_>) -> TokenStream {
 
 fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
     let name = &tool.name;
+    let headers = tool.arguments().filter_map(|p| {
+        let (param, header) = (p.ident.to_string(), p.header.as_ref()?);
+        Some(quote!((#param, #header)))
+    });
     let args = args_ident(tool);
     let title = option(tool.title());
     let description = option(tool.description.as_ref());
@@ -228,6 +233,7 @@ fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
             },
             input_schema: |g| g.root_schema_for::<#args>(),
             output_schema: #output_schema,
+            headers: &[#(#headers),*],
         }
     }
 }
@@ -395,7 +401,7 @@ fn strip_helpers(item: &ItemImpl) -> ItemImpl {
         for input in &mut f.sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
                 pt.attrs
-                    .retain(|a| !a.path().is_ident("doc") && !a.path().is_ident("arguments"));
+                    .retain(|a| !["doc", "arguments", "header"].iter().any(|h| a.path().is_ident(h)));
             }
         }
     }

@@ -24,6 +24,8 @@ pub struct Catalog {
     templates_list: [Vec<u8>; SUPPORTED_VERSIONS.len()],
     prompts_list: [Vec<u8>; SUPPORTED_VERSIONS.len()],
     discover: Vec<u8>,
+    /// The tools that mirror parameters in headers: (tool, [(parameter, header)]).
+    param_headers: Vec<(&'static str, &'static [(&'static str, &'static str)])>,
 }
 
 impl Catalog {
@@ -37,6 +39,7 @@ impl Catalog {
             templates_list: SUPPORTED_VERSIONS.map(|v| list_bytes(&templates_list(desc), v)),
             prompts_list: SUPPORTED_VERSIONS.map(|v| list_bytes(&prompts_list(desc, v), v)),
             discover: to_bytes(&discover_result(desc)),
+            param_headers: desc.tools.iter().filter(|t| !t.headers.is_empty()).map(|t| (t.name, t.headers)).collect(),
         }
     }
 
@@ -63,6 +66,11 @@ impl Catalog {
     /// The `prompts/list` result for a revision.
     pub fn prompts_list(&self, v: ProtocolVersion) -> &[u8] {
         &self.prompts_list[v.index()]
+    }
+
+    /// The parameters a tool mirrors in `Mcp-Param-*` headers; empty for most tools.
+    pub fn param_headers(&self, tool: &str) -> &'static [(&'static str, &'static str)] {
+        self.param_headers.iter().find(|(name, _)| *name == tool).map_or(&[], |(_, h)| h)
     }
 
     /// The `server/discover` result.

@@ -43,6 +43,8 @@ pub(crate) struct ModernHeaders<'a> {
     pub protocol_version: Option<&'a str>,
     pub method: Option<&'a str>,
     pub name: Option<&'a str>,
+    /// All of them, for the `Mcp-Param-*` headers of tools that declare some.
+    pub all: Option<&'a axum::http::HeaderMap>,
 }
 
 /// The params fields any method here needs, parsed in one pass; unknown fields are ignored.
@@ -355,8 +357,13 @@ impl<S: Server> Dispatcher<S> {
     ) -> Result<Answer<impl Future<Output = Outcome<CallToolResult>> + Send + 'static>, Failure> {
         let mut params = Params::parse(raw).map_err(|f| Failure::bad_request(f.error))?;
         let version = check_meta(params.meta.as_ref(), headers)?;
-        if let Some(headers) = headers {
+                if let Some(headers) = headers {
             check_headers(headers, method, &params)?;
+            if method == "tools/call"
+                && let (Some(all), Some(name)) = (headers.all, params.name.as_deref())
+            {
+                check_param_headers(all, self.catalog.param_headers(name), params.arguments)?;
+            }
         }
         let meta = params.meta.take().unwrap_or_default();
         let log_level = meta.log_level;
@@ -649,6 +656,48 @@ fn check_headers(
             "the `Mcp-Name` header ({h}) does not match the body ({body})"
         )),
         _ => Ok(()),
+    }
+}
+
+/// A parameter mirrored in `Mcp-Param-{Name}` must be there whenever the arguments carry it,
+/// and say the same (literally, or as `=?base64?...?=`).
+fn check_param_headers(
+    headers: &axum::http::HeaderMap,
+    mirrored: &[(&str, &str)],
+    arguments: Option<&RawValue>,
+) -> Result<(), Failure> {
+    if mirrored.is_empty() {
+        return Ok(());
+    }
+    let mismatch = |what: String| Err(Failure::bad_request(ErrorObject::header_mismatch(what)));
+    let arguments: serde_json::Map<String, serde_json::Value> =
+        arguments.and_then(|a| serde_json::from_str(a.get()).ok()).unwrap_or_default();
+    for (param, name) in mirrored {
+        let header = format!("mcp-param-{name}");
+        let body = arguments.get(*param).filter(|v| !v.is_null());
+        let value = headers.get(&header).map(|v| v.to_str().map(str::trim));
+        let expected = body.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+        match (value, expected) {
+            (None, None) => {}
+            (None, Some(_)) => return mismatch(format!("the `Mcp-Param-{name}` header is required: the arguments carry `{param}`")),
+            (Some(Err(_)), _) => return mismatch(format!("the `Mcp-Param-{name}` header is not visible ASCII")),
+            (Some(Ok(raw)), expected) => {
+                let decoded = decode_param_header(raw)
+                    .ok_or_else(|| Failure::bad_request(ErrorObject::header_mismatch(format!("the `Mcp-Param-{name}` header is not valid `=?base64?...?=`"))))?;
+                if expected.as_deref() != Some(decoded.as_str()) {
+                    return mismatch(format!("the `Mcp-Param-{name}` header does not match the argument `{param}`"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A header value: `=?base64?...?=` decodes (strictly) to UTF-8; anything else is literal.
+fn decode_param_header(raw: &str) -> Option<String> {
+    match raw.strip_prefix("=?base64?").and_then(|r| r.strip_suffix("?=")) {
+        Some(encoded) => String::from_utf8(super::base64_decode(encoded)?).ok(),
+        None => Some(raw.to_owned()),
     }
 }
 

@@ -19,7 +19,7 @@ pub(crate) use context::Notifier;
 pub use context::{Change, Context, ElicitResult};
 pub use features::{
     CompletionRef, IntoCompletion, IntoPromptResult, IntoResourceContents, PromptArgumentDef,
-    PromptDef, ResourceDef, base64, match_uri_template,
+    PromptDef, ResourceDef, base64, base64_decode, match_uri_template,
 };
 pub use requests::RequestError;
 pub use tool::{

@@ -24,6 +24,8 @@ pub struct ToolDef {
     pub input_schema: fn(&mut schemars::SchemaGenerator) -> Schema,
     /// The JSON Schema of the structured result, for tools that return one.
     pub output_schema: Option<fn(&mut schemars::SchemaGenerator) -> Schema>,
+    /// Parameters mirrored in HTTP headers (`#[header("Name")]`): (parameter, header name).
+    pub headers: &'static [(&'static str, &'static str)],
 }
 
 /// Why a tool call could not start.

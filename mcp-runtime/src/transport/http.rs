@@ -211,6 +211,7 @@ impl<S: Server> App<S> {
             protocol_version: header(headers, PROTOCOL_VERSION_HEADER),
             method: header(headers, METHOD_HEADER),
             name: header(headers, NAME_HEADER),
+            all: Some(headers),
         };
         let (tx, rx) = mpsc::unbounded_channel();
         let version = Some(ProtocolVersion::V2026_07_28);
