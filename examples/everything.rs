@@ -378,6 +378,20 @@ impl Everything {
         format!("Region {region}, level {}", level.unwrap_or(0))
     }
 
+    /// Announces that the tool list changed.
+    #[tool]
+    fn test_trigger_tool_change(&self, ctx: Context) -> String {
+        ctx.notify(Change::Tools);
+        "Tool list change announced".into()
+    }
+
+    /// Announces that the prompt list changed.
+    #[tool]
+    fn test_trigger_prompt_change(&self, ctx: Context) -> String {
+        ctx.notify(Change::Prompts);
+        "Prompt list change announced".into()
+    }
+
     /// Tool with JSON Schema 2020-12 features
     #[tool]
     fn json_schema_2020_12_tool(&self, #[arguments] form: ContactForm) -> String {

@@ -134,19 +134,18 @@ fn root_schema(f: fn(&mut schemars::SchemaGenerator) -> schemars::Schema) -> Jso
     obj
 }
 
-/// What the server can do. Change notifications travel on the legacy GET stream;
-/// `subscriptions/listen` (2026-07-28) is not implemented yet, so discovery does not claim them.
-fn capabilities(desc: &ServerDescription, era: Era) -> ServerCapabilities {
-    let notifies = era == Era::Legacy;
+/// What the server can do. Change notifications travel on the legacy GET stream and on
+/// 2026-07-28 `subscriptions/listen` streams.
+fn capabilities(desc: &ServerDescription) -> ServerCapabilities {
     let list_changed = ListChangedCapability {
-        list_changed: notifies.then_some(true),
+        list_changed: Some(true),
     };
     let completable = !desc.prompts.is_empty() || desc.resources.iter().any(|r| r.template);
     ServerCapabilities {
         tools: (!desc.tools.is_empty()).then(|| list_changed.clone()),
         resources: (!desc.resources.is_empty()).then(|| ResourcesCapability {
-            subscribe: notifies.then_some(true),
-            list_changed: notifies.then_some(true),
+            subscribe: Some(true),
+            list_changed: Some(true),
         }),
         prompts: (!desc.prompts.is_empty()).then(|| list_changed.clone()),
         completions: completable.then(JsonObject::new),
@@ -250,7 +249,7 @@ fn server_info(desc: &ServerDescription) -> Implementation {
 fn initialize_result(desc: &ServerDescription, v: ProtocolVersion) -> InitializeResult {
     InitializeResult {
         protocol_version: v.as_str().into(),
-        capabilities: capabilities(desc, Era::Legacy),
+        capabilities: capabilities(desc),
         server_info: server_info(desc),
         instructions: desc.instructions.map(Into::into),
         meta: None,
@@ -264,7 +263,7 @@ fn discover_result(desc: &ServerDescription) -> Modern<DiscoverResult> {
             .iter()
             .map(|v| v.as_str().into())
             .collect(),
-        capabilities: capabilities(desc, Era::Modern),
+        capabilities: capabilities(desc),
         instructions: desc.instructions.map(Into::into),
         meta: Some(JsonObject::from_iter([(META_SERVER_INFO.to_owned(), info)])),
     };

@@ -97,6 +97,8 @@ pub(crate) enum Answer<F> {
     Call(PendingCall<F>),
     /// Another call whose answer needs awaiting (resources, prompts, completion).
     Deferred(Deferred),
+    /// A stream of notifications that stays open (`subscriptions/listen`).
+    Stream(tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>),
 }
 
 /// The future of a non-tool answer: the complete response, errors included (all HTTP 200).
@@ -213,6 +215,8 @@ pub(crate) struct Dispatcher<S: Server> {
     pub store: &'static dyn SessionStore,
     /// Requests this server sent to clients, awaiting their responses.
     pub pending: super::requests::Pending,
+    /// Open `subscriptions/listen` streams.
+    pub listeners: super::listen::Listeners,
     /// How often a busy session's use is written to a persistent store.
     pub touch_every: std::time::Duration,
 }
@@ -232,6 +236,7 @@ impl<S: Server> Dispatcher<S> {
             store,
             touch_every,
             pending: super::requests::Pending::default(),
+            listeners: super::listen::Listeners::default(),
         }
     }
 
@@ -374,9 +379,20 @@ impl<S: Server> Dispatcher<S> {
             return answer.map(Shared::into_answer);
         }
         match method {
-            "server/discover" => Ok(Answer::Ready(respond(id, |buf| {
+                        "server/discover" => Ok(Answer::Ready(respond(id, |buf| {
                 buf.extend_from_slice(self.catalog.discover())
             }))),
+            "subscriptions/listen" => {
+                #[derive(Deserialize)]
+                struct ListenParams {
+                    #[serde(default)]
+                    notifications: super::listen::Filter,
+                }
+                let params: ListenParams = parse_params(raw)?;
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                self.listeners.listen(id.clone(), params.notifications, tx);
+                Ok(Answer::Stream(rx))
+            }
             "tools/list" => Ok(Answer::Ready(respond(id, |buf| {
                 buf.extend_from_slice(self.catalog.tools_list(version))
             }))),
@@ -752,6 +768,7 @@ impl<S: Server> super::Notifier for Dispatcher<S> {
             }
             _ => jsonrpc::notification(change.method(), serde_json::json!({})),
         };
+        self.listeners.notify(&change);
         self.sessions.for_each(|session| {
             let wanted = match &change {
                 super::Change::ResourceUpdated(uri) => session.is_subscribed(uri),

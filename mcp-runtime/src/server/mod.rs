@@ -4,6 +4,7 @@ mod catalog;
 mod context;
 pub(crate) mod dispatch;
 pub(crate) mod features;
+pub(crate) mod listen;
 pub(crate) mod requests;
 pub(crate) mod rounds;
 pub(crate) mod resolve;

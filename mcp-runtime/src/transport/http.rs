@@ -320,7 +320,8 @@ impl<S: Server> App<S> {
     {
         match answer {
             Answer::Ready(body) => self.json(StatusCode::OK, body, v),
-            Answer::Deferred(future) => self.json(StatusCode::OK, future.await, v),
+                        Answer::Deferred(future) => self.json(StatusCode::OK, future.await, v),
+            Answer::Stream(stream) => self.stream(stream, v),
             Answer::Call(call) => self.run(call, rx, v).await,
         }
     }
@@ -424,6 +425,11 @@ impl<S: Server> App<S> {
         sse_response(Body::from_stream(body))
     }
 
+    /// An SSE response that relays `stream` until the client goes away, with keep-alives.
+    fn stream(&self, stream: mpsc::UnboundedReceiver<Vec<u8>>, version: Option<ProtocolVersion>) -> Response {
+        relay(stream, self.wire, version)
+    }
+
     fn failure(&self, id: &RequestId, failure: Failure, v: Option<ProtocolVersion>) -> Response {
         let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::OK);
         self.json(status, jsonrpc::error_response(Some(id), &failure.error), v)
@@ -456,7 +462,15 @@ async fn get<S: Server>(
         let e = ErrorObject::invalid_request("this session already has an open GET stream");
         return error(StatusCode::CONFLICT, None, &e);
     }
-    let (wire, version) = (app.wire, Some(session.version()));
+    relay(rx, app.wire, Some(session.version()))
+}
+
+/// An SSE response relaying every message of `rx`, with a keep-alive comment when idle.
+fn relay(
+    rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    wire: Option<&'static WireLog>,
+    version: Option<ProtocolVersion>,
+) -> Response {
     let body = stream::unfold(rx, move |mut rx| async move {
         let frame = match tokio::time::timeout(KEEPALIVE, rx.recv()).await {
             Ok(Some(message)) => {

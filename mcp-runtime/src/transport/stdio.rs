@@ -172,7 +172,20 @@ impl<S: Server> Connection<S> {
     ) -> Result<Vec<u8>, Failure> {
         let call = match answer {
             Answer::Ready(body) => return Ok(body),
-            Answer::Deferred(future) => return Ok(future.await),
+                        Answer::Deferred(future) => return Ok(future.await),
+            Answer::Stream(mut stream) => {
+                // On stdio the stream is the connection: relay until it closes.
+                let first = stream.recv().await.unwrap_or_default();
+                let out = self.out.clone();
+                tokio::spawn(async move {
+                    while let Some(message) = stream.recv().await {
+                        if out.send(message).is_err() {
+                            break;
+                        }
+                    }
+                });
+                return Ok(first);
+            }
             Answer::Call(call) => call,
         };
         let mut future = std::pin::pin!(call.future);
