@@ -392,6 +392,78 @@ impl Everything {
         "Prompt list change announced".into()
     }
 
+    /// Greets, synchronously.
+    #[tool]
+    fn greet(
+        &self,
+        /// Whom to greet.
+        name: String,
+    ) -> String {
+        format!("Hello, {name}!")
+    }
+
+    /// Computes for a while: a task for clients of the tasks extension.
+    #[tool(task = "optional")]
+    async fn slow_compute(
+        &self,
+        /// How long to take.
+        seconds: f64,
+        /// What to call the result.
+        label: String,
+    ) -> String {
+        tokio::time::sleep(Duration::from_secs_f64(seconds.clamp(0.0, 3600.0))).await;
+        format!("Computed {label} in {seconds}s")
+    }
+
+    /// Runs as a task and reports a tool error.
+    #[tool(task = "required")]
+    async fn failing_job(&self) -> Result<String, String> {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Err("The job failed, as it always does".into())
+    }
+
+    /// Runs as a task and fails at the protocol level.
+    #[tool(task = "optional")]
+    async fn protocol_error_job(&self) -> String {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        panic!("protocol_error_job fails by design");
+    }
+
+    /// Asks for confirmation, as a task, before deleting.
+    #[tool(task = "required")]
+    async fn confirm_delete(
+        &self,
+        ctx: Context,
+        /// What to delete.
+        filename: String,
+    ) -> Result<String, RequestError> {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let schema = serde_json::json!({"type": "object", "properties": {"confirm": {"type": "boolean"}}, "required": ["confirm"]});
+        let answer = ctx.elicit_keyed("confirm", &format!("Delete {filename}?"), schema).await?;
+        let confirmed = answer.content.as_ref().and_then(|c| c.get("confirm")).and_then(|c| c.as_bool()) == Some(true);
+        Ok(if answer.action == "accept" && confirmed { format!("Deleted {filename}") } else { format!("Kept {filename}") })
+    }
+
+    /// Asks two questions at once, as a task.
+    #[tool(task = "required")]
+    async fn multi_input(&self, ctx: Context) -> Result<String, RequestError> {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let (first, second) = tokio::join!(
+            ctx.elicit_keyed("first_name", "Your first name?", name_schema()),
+            ctx.elicit_keyed("last_name", "Your last name?", name_schema()),
+        );
+        Ok(format!("Both answered: {} and {}", first?.action, second?.action))
+    }
+
+    /// Asks for a name first (an input-required round), then works as a task.
+    #[tool(task = "required")]
+    async fn test_tool_with_task(&self, ctx: Context) -> Result<String, RequestError> {
+        let answer = ctx.elicit_keyed("name", "What is your name?", name_schema()).await?;
+        let name = answer.content.as_ref().and_then(|c| c.get("name")).and_then(|n| n.as_str()).unwrap_or("stranger").to_owned();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok(format!("Hello, {name}! (from a task)"))
+    }
+
     /// Tool with JSON Schema 2020-12 features
     #[tool]
     fn json_schema_2020_12_tool(&self, #[arguments] form: ContactForm) -> String {

@@ -18,7 +18,6 @@ fn requirements_2025_11_25() {
 }
 
 #[test]
-#[ignore = "the 2026-07-28 fixture is incomplete (input-required results, subscriptions/listen, tasks, x-mcp-header); run with --ignored"]
 fn requirements_2026_07_28() {
     leg(&["--requirements", "2026-07-28"]);
 }

@@ -58,9 +58,11 @@ pub struct ToolAttrs {
     pub destructive: Option<bool>,
     pub idempotent: Option<bool>,
     pub open_world: Option<bool>,
+    /// `task = "optional" | "required"`.
+    pub task: Option<LitStr>,
 }
 
-const TOOL_KEYS: &str = "`name`, `title`, `read_only`, `destructive`, `idempotent`, `open_world`";
+const TOOL_KEYS: &str = "`name`, `title`, `read_only`, `destructive`, `idempotent`, `open_world`, `task`";
 
 impl ToolAttrs {
     /// Parses one `#[tool]` or `#[tool(...)]` attribute.
@@ -74,6 +76,7 @@ impl ToolAttrs {
             let hint = match key.as_deref() {
                 Some("name") => return set_once(&mut attrs.name, &meta),
                 Some("title") => return set_once(&mut attrs.title, &meta),
+                Some("task") => return set_once(&mut attrs.task, &meta),
                 Some("read_only") => &mut attrs.read_only,
                 Some("destructive") => &mut attrs.destructive,
                 Some("idempotent") => &mut attrs.idempotent,

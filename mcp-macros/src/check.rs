@@ -26,6 +26,7 @@ pub fn check(cx: &Ctxt, server: &Server<'_>) {
         check_params(cx, tool);
         check_session_params(cx, tool);
         check_whole_arguments(cx, tool);
+        check_task_value(cx, tool);
         check_output(cx, tool);
     }
 }
@@ -377,5 +378,14 @@ fn check_completion_target(cx: &Ctxt, server: &Server<'_>, complete: &crate::ast
             complete.attr,
             "`#[complete]` needs exactly one of `prompt = \"..\"` or `resource = \"..\"`",
         ),
+    }
+}
+
+// `task = ".."` is `optional` or `required`.
+fn check_task_value(cx: &Ctxt, tool: &Tool<'_>) {
+    if let Some(lit) = &tool.attrs.task
+        && !matches!(lit.value().as_str(), "optional" | "required")
+    {
+        cx.error_spanned_by(lit, format!("unknown `task` value `{}`; expected `\"optional\"` or `\"required\"`", lit.value()));
     }
 }

@@ -198,6 +198,11 @@ fn expand_args_struct(tool: &Tool<'_>) -> TokenStream {
 
 fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
     let name = &tool.name;
+    let task = match tool.attrs.task.as_ref().map(syn::LitStr::value).as_deref() {
+        Some("optional") => quote!(Optional),
+        Some("required") => quote!(Required),
+        _ => quote!(Forbidden),
+    };
     let headers = tool.arguments().filter_map(|p| {
         let (param, header) = (p.ident.to_string(), p.header.as_ref()?);
         Some(quote!((#param, #header)))
@@ -234,6 +239,7 @@ fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
             input_schema: |g| g.root_schema_for::<#args>(),
             output_schema: #output_schema,
             headers: &[#(#headers),*],
+            task: ::mcp_runtime::__private::TaskSupport::#task,
         }
     }
 }

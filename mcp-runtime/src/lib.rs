@@ -70,6 +70,7 @@ pub mod __private {
         Context, IntoToolResult, Json, Server, ServerDescription, ToolCallError, ToolDef,
         assert_param, output_schema, parse_arguments,
     };
+    pub use crate::server::TaskSupport;
     pub use crate::session::{Reinit, ReinitPolicy, ReinitRequest, Session};
     pub use schemars;
     pub use serde;

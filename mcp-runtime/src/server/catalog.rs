@@ -26,6 +26,8 @@ pub struct Catalog {
     discover: Vec<u8>,
     /// The tools that mirror parameters in headers: (tool, [(parameter, header)]).
     param_headers: Vec<(&'static str, &'static [(&'static str, &'static str)])>,
+    /// The tools that may run as tasks.
+    tasks: Vec<(&'static str, super::TaskSupport)>,
 }
 
 impl Catalog {
@@ -39,6 +41,12 @@ impl Catalog {
             templates_list: SUPPORTED_VERSIONS.map(|v| list_bytes(&templates_list(desc), v)),
             prompts_list: SUPPORTED_VERSIONS.map(|v| list_bytes(&prompts_list(desc, v), v)),
             discover: to_bytes(&discover_result(desc)),
+            tasks: desc
+                .tools
+                .iter()
+                .filter(|t| t.task != super::TaskSupport::Forbidden)
+                .map(|t| (t.name, t.task))
+                .collect(),
             param_headers: desc.tools.iter().filter(|t| !t.headers.is_empty()).map(|t| (t.name, t.headers)).collect(),
         }
     }
@@ -66,6 +74,11 @@ impl Catalog {
     /// The `prompts/list` result for a revision.
     pub fn prompts_list(&self, v: ProtocolVersion) -> &[u8] {
         &self.prompts_list[v.index()]
+    }
+
+    /// Whether a tool runs as a task for clients of the tasks extension.
+    pub fn task_support(&self, tool: &str) -> super::TaskSupport {
+        self.tasks.iter().find(|(name, _)| *name == tool).map_or(super::TaskSupport::Forbidden, |(_, t)| *t)
     }
 
     /// The parameters a tool mirrors in `Mcp-Param-*` headers; empty for most tools.
@@ -109,8 +122,11 @@ impl ToolSchemas {
             input_schema: self.input.clone(),
             output_schema: self.output.clone().filter(|_| v.has_structured_output()),
             annotations: (!annotations.is_empty()).then_some(annotations),
-            icons: None,
-            execution: None,
+                        icons: None,
+            // Tasks are served through the 2026-07-28 extension only.
+            execution: (v.era() == Era::Modern && self.def.task != super::TaskSupport::Forbidden).then(|| {
+                JsonObject::from_iter([("taskSupport".to_owned(), self.def.task.as_str().into())])
+            }),
             meta: None,
         }
     }
@@ -257,13 +273,18 @@ fn initialize_result(desc: &ServerDescription, v: ProtocolVersion) -> Initialize
 }
 
 fn discover_result(desc: &ServerDescription) -> Modern<DiscoverResult> {
+    let mut capabilities = capabilities(desc);
+    if desc.tools.iter().any(|t| t.task != super::TaskSupport::Forbidden) {
+        let extension = (super::tasks::EXTENSION.to_owned(), json!({}));
+        capabilities.extensions = Some(JsonObject::from_iter([extension]));
+    }
     let info = serde_json::to_value(server_info(desc)).expect("implementation info serializes");
     let result = DiscoverResult {
         supported_versions: SUPPORTED_VERSIONS
             .iter()
             .map(|v| v.as_str().into())
             .collect(),
-        capabilities: capabilities(desc),
+        capabilities,
         instructions: desc.instructions.map(Into::into),
         meta: Some(JsonObject::from_iter([(META_SERVER_INFO.to_owned(), info)])),
     };

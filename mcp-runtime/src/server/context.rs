@@ -147,11 +147,19 @@ impl Context {
         params: Value,
     ) -> Result<Value, RequestError> {
         if let Some(round) = &self.round {
-            return match round.answer(key, method, capability, &params) {
-                Some(answer) => Ok(answer),
-                // The call ends here; the dispatcher answers for it.
-                None => std::future::pending().await,
-            };
+            loop {
+                // Listen before looking, so that an answer arriving in between is not missed.
+                let delivered = round.task().map(|task| task.changed.notified());
+                if let Some(answer) = round.answer(key, method, capability, &params) {
+                    return Ok(answer);
+                }
+                match delivered {
+                    // A task waits for `tasks/update`.
+                    Some(delivered) => delivered.await,
+                    // Otherwise the call ends here; the dispatcher answers for it.
+                    None => std::future::pending::<()>().await,
+                }
+            }
         }
         let (Some(asker), Some(emitter)) = (&self.asker, &self.emitter) else {
             return Err(RequestError::Unreachable);

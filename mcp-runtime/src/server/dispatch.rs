@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 
 use super::features::CompletionRef;
 use super::rounds::{Interruptible, Outcome, Round};
+use super::tasks::TaskSupport;
 use super::{Catalog, Context, Emitter, Server, ToolCallError};
 use crate::protocol::jsonrpc::{self, RequestId};
 use crate::protocol::{
@@ -17,6 +18,11 @@ use crate::protocol::{
     Modern, ProtocolVersion, RequestMeta, SUPPORTED_VERSIONS, SetLevelParams, code,
 };
 use crate::session::{InitializeRecord, Session, SessionEntry, SessionMap, SessionStore};
+
+/// Whether a 2026-07-28 request declares the tasks extension.
+fn has_tasks_extension(capabilities: Option<&ClientCapabilities>) -> bool {
+    capabilities.and_then(|c| c.extensions.as_ref()).is_some_and(|e| e.contains_key(super::tasks::EXTENSION))
+}
 
 /// A JSON-RPC error together with the HTTP status it travels with.
 #[derive(Debug)]
@@ -217,6 +223,8 @@ pub(crate) struct Dispatcher<S: Server> {
     pub pending: super::requests::Pending,
     /// Open `subscriptions/listen` streams.
     pub listeners: super::listen::Listeners,
+    /// Tasks of the tasks extension.
+    pub tasks: super::tasks::Tasks,
     /// How often a busy session's use is written to a persistent store.
     pub touch_every: std::time::Duration,
 }
@@ -237,6 +245,7 @@ impl<S: Server> Dispatcher<S> {
             touch_every,
             pending: super::requests::Pending::default(),
             listeners: super::listen::Listeners::default(),
+            tasks: super::tasks::Tasks::default(),
         }
     }
 
@@ -397,10 +406,32 @@ impl<S: Server> Dispatcher<S> {
                 buf.extend_from_slice(self.catalog.tools_list(version))
             }))),
             "tools/call" => {
-                                let cx = Context::new(version, emitter, meta.progress_token, meta.log_level).notifying(self);
-                let subject = format!("tools/call:{}", params.name.as_deref().unwrap_or_default());
+                let cx = Context::new(version, emitter, meta.progress_token, meta.log_level).notifying(self);
+                let name = params.name.as_deref().unwrap_or_default();
+                let subject = format!("tools/call:{name}");
+                let tasks = has_tasks_extension(meta.client_capabilities.as_ref());
+                let support = self.catalog.task_support(name);
+                if support == TaskSupport::Required && !tasks {
+                    return Err(Failure::bad_request(super::tasks::extension_required()));
+                }
                 let round = self.round(&subject, &params, meta.client_capabilities.unwrap_or_default())?;
+                if tasks && support != TaskSupport::Forbidden {
+                    return self.call_as_task(id, version, &params, cx, round).map(Shared::into_answer);
+                }
                 self.call_tool(id, version, params.name, params.arguments, cx, None, Some(round))
+            }
+            "tasks/get" | "tasks/update" | "tasks/cancel" => {
+                if !has_tasks_extension(meta.client_capabilities.as_ref()) {
+                    return Err(Failure::bad_request(super::tasks::extension_required()));
+                }
+                let task_id = params.task_id.as_deref().ok_or_else(|| Failure::ok(ErrorObject::invalid_params("`taskId` is required")))?;
+                let result = match method {
+                    "tasks/get" => self.tasks.get(task_id),
+                    "tasks/update" => self.tasks.update(task_id, params.input_responses.as_ref()).map(|()| serde_json::json!({ "resultType": "complete" })),
+                    _ => self.tasks.cancel(task_id).map(|()| serde_json::json!({ "resultType": "complete" })),
+                }
+                .map_err(Failure::ok)?;
+                Ok(Answer::Ready(respond(id, |buf| serde_json::to_writer(buf, &result).expect("results serialize"))))
             }
             _ => Err(Failure {
                 error: ErrorObject::method_not_found(method),
@@ -576,7 +607,60 @@ impl<S: Server> Dispatcher<S> {
         }))
     }
 
-        #[allow(clippy::too_many_arguments)]
+        /// A task-supporting tool called by a client of the tasks extension: it runs until it first
+    /// waits; by then it has either finished (a plain result), asked for input (an
+    /// input-required round), or become a task that goes on in the background.
+    fn call_as_task(
+        &'static self,
+        id: &RequestId,
+        version: ProtocolVersion,
+        params: &Params<'_>,
+        cx: Context,
+        round: Arc<Round>,
+    ) -> Result<Shared, Failure> {
+        let name = params.name.as_deref().unwrap_or_default();
+        let future = match self.server.call_tool(name, params.arguments, cx.in_round(round.clone()), None) {
+            Ok(future) => future,
+            Err(ToolCallError::UnknownTool) => {
+                return Err(Failure::ok(ErrorObject::invalid_params(format!("unknown tool: `{name}`"))));
+            }
+            Err(ToolCallError::InvalidArguments(message)) => {
+                let result = CallToolResult::error(message);
+                return Ok(Shared::Ready(respond(id, |buf| write_call_result(buf, &result, version))));
+            }
+        };
+        let mut call = Box::pin(Interruptible::new(future, Some(round.clone())));
+        let id = id.clone();
+        let deferred: Deferred = Box::pin(async move {
+            let first = std::future::poll_fn(|cx| std::task::Poll::Ready(call.as_mut().poll(cx))).await;
+            if let std::task::Poll::Ready(outcome) = first {
+                return PendingCall { id, version, future: () }.finish(&outcome).1;
+            }
+            let task = self.tasks.create();
+            round.become_task(task.clone());
+            let created = task.created();
+            let running = tokio::spawn(call);
+            task.set_abort(running.abort_handle());
+            tokio::spawn(async move {
+                match running.await {
+                    Ok(Outcome::Done(result)) => task.finish(Ok(&result)),
+                    Ok(Outcome::MissingCapability(capability)) => task.finish(Err(ErrorObject::new(
+                        code::MISSING_REQUIRED_CLIENT_CAPABILITY,
+                        format!("the task needs the client capability `{capability}`"),
+                    ))),
+                    Ok(Outcome::InputRequired(..)) => {
+                        task.finish(Err(ErrorObject::internal("the task ended waiting for input")));
+                    }
+                    Err(e) if e.is_cancelled() => task.cancelled(),
+                    Err(e) => task.finish(Err(ErrorObject::internal(format!("the tool failed: {e}")))),
+                }
+            });
+            respond(&id, |buf| serde_json::to_writer(buf, &created).expect("results serialize"))
+        });
+        Ok(Shared::Deferred(deferred))
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn call_tool(
         &'static self,
         id: &RequestId,

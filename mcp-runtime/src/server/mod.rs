@@ -7,6 +7,7 @@ pub(crate) mod features;
 pub(crate) mod listen;
 pub(crate) mod requests;
 pub(crate) mod rounds;
+pub(crate) mod tasks;
 pub(crate) mod resolve;
 mod tool;
 
@@ -23,6 +24,7 @@ pub use features::{
     PromptDef, ResourceDef, base64, base64_decode, match_uri_template,
 };
 pub use requests::RequestError;
+pub use tasks::TaskSupport;
 pub use tool::{
     IntoToolResult, Json, StructuredOutput, ToolCallError, ToolDef, ToolParam, assert_param,
     output_schema, parse_arguments,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Sha256;
 
+use super::tasks::Task;
 use crate::protocol::{ClientCapabilities, ErrorObject, JsonObject};
 use crate::server::features::{base64_url, base64_url_decode};
 
@@ -27,6 +28,8 @@ pub(crate) struct Round {
     answers: JsonObject,
     capabilities: ClientCapabilities,
     needs: Mutex<Needs>,
+    /// Set once the call became a task: questions then wait for `tasks/update`.
+    task: OnceLock<Arc<Task>>,
 }
 
 #[derive(Debug, Default)]
@@ -71,7 +74,17 @@ impl Round {
         if let Some(Value::Object(responses)) = responses {
             answers.extend(responses.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
-        Ok(Self { subject: subject.to_owned(), answers, capabilities, needs: Mutex::default() })
+        Ok(Self { subject: subject.to_owned(), answers, capabilities, needs: Mutex::default(), task: OnceLock::new() })
+    }
+
+    /// Turns the call into a task.
+    pub fn become_task(&self, task: Arc<Task>) {
+        let _ = self.task.set(task);
+    }
+
+    /// The task the call became, if it did.
+    pub fn task(&self) -> Option<&Arc<Task>> {
+        self.task.get()
     }
 
     /// Whether the client declared a capability on this request.
@@ -85,6 +98,10 @@ impl Round {
         if let Some(answer) = self.answers.get(key).filter(|a| fits(method, a)) {
             return Some(answer.clone());
         }
+        if let Some(task) = self.task.get() {
+            let request = serde_json::json!({ "method": method, "params": params });
+            return task.answer(key, request, |a| fits(method, a));
+        }
         let mut needs = self.needs.lock().expect("round needs");
         if !self.supports(capability) {
             needs.missing_capability.get_or_insert(capability);
@@ -95,6 +112,9 @@ impl Round {
     }
 
     fn interrupted<T>(&self) -> Option<Outcome<T>> {
+        if self.task.get().is_some() {
+            return None;
+        }
         let needs = self.needs.lock().expect("round needs");
         if let Some(capability) = needs.missing_capability {
             return Some(Outcome::MissingCapability(capability));

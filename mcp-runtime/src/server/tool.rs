@@ -26,6 +26,8 @@ pub struct ToolDef {
     pub output_schema: Option<fn(&mut schemars::SchemaGenerator) -> Schema>,
     /// Parameters mirrored in HTTP headers (`#[header("Name")]`): (parameter, header name).
     pub headers: &'static [(&'static str, &'static str)],
+    /// Whether it runs as a task for clients of the tasks extension.
+    pub task: super::tasks::TaskSupport,
 }
 
 /// Why a tool call could not start.
