@@ -86,7 +86,11 @@ impl JsonSchema for ContactForm {
     }
 }
 
-#[mcp_server(name = "mcp-conformance-everything", version = "1.0.0")]
+#[mcp_server(
+    name = "mcp-conformance-everything",
+    version = "1.0.0",
+    icon = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+)]
 impl Everything {
     /// Answers with plain text.
     #[tool]
@@ -290,39 +294,83 @@ impl Everything {
 
     /// Asks for the user's name (input-required round in 2026-07-28).
     #[tool]
-    async fn test_input_required_result_elicitation(&self, ctx: Context) -> Result<String, RequestError> {
-        let answer = ctx.elicit_keyed("user_name", "What is your name?", name_schema()).await?;
-        let name = answer.content.as_ref().and_then(|c| c.get("name")).and_then(|n| n.as_str()).unwrap_or("stranger");
+    async fn test_input_required_result_elicitation(
+        &self,
+        ctx: Context,
+    ) -> Result<String, RequestError> {
+        let answer = ctx
+            .elicit_keyed("user_name", "What is your name?", name_schema())
+            .await?;
+        let name = answer
+            .content
+            .as_ref()
+            .and_then(|c| c.get("name"))
+            .and_then(|n| n.as_str())
+            .unwrap_or("stranger");
         Ok(format!("Hello, {name}!"))
     }
 
     /// Asks the client's model a question.
     #[tool]
-    async fn test_input_required_result_sampling(&self, ctx: Context) -> Result<String, RequestError> {
-        let answer = ctx.request_keyed("capital_question", "sampling/createMessage", "sampling", capital_question()).await?;
-        Ok(format!("The model said: {}", answer["content"]["text"].as_str().unwrap_or("(nothing)")))
+    async fn test_input_required_result_sampling(
+        &self,
+        ctx: Context,
+    ) -> Result<String, RequestError> {
+        let answer = ctx
+            .request_keyed(
+                "capital_question",
+                "sampling/createMessage",
+                "sampling",
+                capital_question(),
+            )
+            .await?;
+        Ok(format!(
+            "The model said: {}",
+            answer["content"]["text"].as_str().unwrap_or("(nothing)")
+        ))
     }
 
     /// Asks the client for its roots.
     #[tool]
-    async fn test_input_required_result_list_roots(&self, ctx: Context) -> Result<String, RequestError> {
-        let answer = ctx.request_keyed("client_roots", "roots/list", "roots", serde_json::json!({})).await?;
-        Ok(format!("The client has {} root(s)", answer["roots"].as_array().map_or(0, Vec::len)))
+    async fn test_input_required_result_list_roots(
+        &self,
+        ctx: Context,
+    ) -> Result<String, RequestError> {
+        let answer = ctx
+            .request_keyed("client_roots", "roots/list", "roots", serde_json::json!({}))
+            .await?;
+        Ok(format!(
+            "The client has {} root(s)",
+            answer["roots"].as_array().map_or(0, Vec::len)
+        ))
     }
 
     /// Asks for a confirmation, carrying state across the round.
     #[tool]
-    async fn test_input_required_result_request_state(&self, ctx: Context) -> Result<String, RequestError> {
-        let answer = ctx.elicit_keyed("confirm", "Please confirm", ok_schema()).await?;
+    async fn test_input_required_result_request_state(
+        &self,
+        ctx: Context,
+    ) -> Result<String, RequestError> {
+        let answer = ctx
+            .elicit_keyed("confirm", "Please confirm", ok_schema())
+            .await?;
         Ok(format!("state-ok: action={}", answer.action))
     }
 
     /// Asks for three things at once.
     #[tool]
-    async fn test_input_required_result_multiple_inputs(&self, ctx: Context) -> Result<String, RequestError> {
+    async fn test_input_required_result_multiple_inputs(
+        &self,
+        ctx: Context,
+    ) -> Result<String, RequestError> {
         let (name, capital, roots) = tokio::join!(
             ctx.elicit_keyed("user_name", "What is your name?", name_schema()),
-            ctx.request_keyed("capital_question", "sampling/createMessage", "sampling", capital_question()),
+            ctx.request_keyed(
+                "capital_question",
+                "sampling/createMessage",
+                "sampling",
+                capital_question()
+            ),
             ctx.request_keyed("client_roots", "roots/list", "roots", serde_json::json!({})),
         );
         let (name, _, _) = (name?, capital?, roots?);
@@ -331,38 +379,80 @@ impl Everything {
 
     /// Asks in two rounds.
     #[tool]
-    async fn test_input_required_result_multi_round(&self, ctx: Context) -> Result<String, RequestError> {
-        let first = ctx.elicit_keyed("step1", "Step 1: what is your name?", name_schema()).await?;
-        let second = ctx.elicit_keyed("step2", "Step 2: please confirm", ok_schema()).await?;
-        Ok(format!("Both rounds done: {} then {}", first.action, second.action))
+    async fn test_input_required_result_multi_round(
+        &self,
+        ctx: Context,
+    ) -> Result<String, RequestError> {
+        let first = ctx
+            .elicit_keyed("step1", "Step 1: what is your name?", name_schema())
+            .await?;
+        let second = ctx
+            .elicit_keyed("step2", "Step 2: please confirm", ok_schema())
+            .await?;
+        Ok(format!(
+            "Both rounds done: {} then {}",
+            first.action, second.action
+        ))
     }
 
     /// Asks once; its `requestState` is integrity-protected.
     #[tool]
-    async fn test_input_required_result_tampered_state(&self, ctx: Context) -> Result<String, RequestError> {
-        let answer = ctx.elicit_keyed("confirm", "Please confirm", ok_schema()).await?;
+    async fn test_input_required_result_tampered_state(
+        &self,
+        ctx: Context,
+    ) -> Result<String, RequestError> {
+        let answer = ctx
+            .elicit_keyed("confirm", "Please confirm", ok_schema())
+            .await?;
         Ok(format!("Untampered: action={}", answer.action))
     }
 
     /// Asks only for what the client declared it can do.
     #[tool]
-    async fn test_input_required_result_capabilities(&self, ctx: Context) -> Result<String, RequestError> {
+    async fn test_input_required_result_capabilities(
+        &self,
+        ctx: Context,
+    ) -> Result<String, RequestError> {
         if ctx.client_supports("elicitation") {
-            ctx.elicit_keyed("user_name", "What is your name?", name_schema()).await?;
+            ctx.elicit_keyed("user_name", "What is your name?", name_schema())
+                .await?;
         } else if ctx.client_supports("sampling") {
-            ctx.request_keyed("capital_question", "sampling/createMessage", "sampling", capital_question()).await?;
+            ctx.request_keyed(
+                "capital_question",
+                "sampling/createMessage",
+                "sampling",
+                capital_question(),
+            )
+            .await?;
         } else {
-            ctx.request_keyed("client_roots", "roots/list", "roots", serde_json::json!({})).await?;
+            ctx.request_keyed("client_roots", "roots/list", "roots", serde_json::json!({}))
+                .await?;
         }
         Ok("Capability-aware input received".into())
     }
 
     /// Asks for context before rendering.
     #[prompt]
-    async fn test_input_required_result_prompt(&self, ctx: Context) -> Result<Vec<PromptMessage>, RequestError> {
-        let answer = ctx.elicit_keyed("user_context", "What should the prompt be about?", name_schema()).await?;
-        let topic = answer.content.as_ref().and_then(|c| c.get("name")).and_then(|n| n.as_str()).unwrap_or("anything");
-        Ok(vec![PromptMessage::user(Content::text(format!("Write about {topic}.")))])
+    async fn test_input_required_result_prompt(
+        &self,
+        ctx: Context,
+    ) -> Result<Vec<PromptMessage>, RequestError> {
+        let answer = ctx
+            .elicit_keyed(
+                "user_context",
+                "What should the prompt be about?",
+                name_schema(),
+            )
+            .await?;
+        let topic = answer
+            .content
+            .as_ref()
+            .and_then(|c| c.get("name"))
+            .and_then(|n| n.as_str())
+            .unwrap_or("anything");
+        Ok(vec![PromptMessage::user(Content::text(format!(
+            "Write about {topic}."
+        )))])
     }
 
     /// Mirrors its `region` in the `Mcp-Param-Region` header, which the server checks.
@@ -439,9 +529,20 @@ impl Everything {
     ) -> Result<String, RequestError> {
         tokio::time::sleep(Duration::from_millis(50)).await;
         let schema = serde_json::json!({"type": "object", "properties": {"confirm": {"type": "boolean"}}, "required": ["confirm"]});
-        let answer = ctx.elicit_keyed("confirm", &format!("Delete {filename}?"), schema).await?;
-        let confirmed = answer.content.as_ref().and_then(|c| c.get("confirm")).and_then(|c| c.as_bool()) == Some(true);
-        Ok(if answer.action == "accept" && confirmed { format!("Deleted {filename}") } else { format!("Kept {filename}") })
+        let answer = ctx
+            .elicit_keyed("confirm", &format!("Delete {filename}?"), schema)
+            .await?;
+        let confirmed = answer
+            .content
+            .as_ref()
+            .and_then(|c| c.get("confirm"))
+            .and_then(|c| c.as_bool())
+            == Some(true);
+        Ok(if answer.action == "accept" && confirmed {
+            format!("Deleted {filename}")
+        } else {
+            format!("Kept {filename}")
+        })
     }
 
     /// Asks two questions at once, as a task.
@@ -452,14 +553,25 @@ impl Everything {
             ctx.elicit_keyed("first_name", "Your first name?", name_schema()),
             ctx.elicit_keyed("last_name", "Your last name?", name_schema()),
         );
-        Ok(format!("Both answered: {} and {}", first?.action, second?.action))
+        Ok(format!(
+            "Both answered: {} and {}",
+            first?.action, second?.action
+        ))
     }
 
     /// Asks for a name first (an input-required round), then works as a task.
     #[tool(task = "required")]
     async fn test_tool_with_task(&self, ctx: Context) -> Result<String, RequestError> {
-        let answer = ctx.elicit_keyed("name", "What is your name?", name_schema()).await?;
-        let name = answer.content.as_ref().and_then(|c| c.get("name")).and_then(|n| n.as_str()).unwrap_or("stranger").to_owned();
+        let answer = ctx
+            .elicit_keyed("name", "What is your name?", name_schema())
+            .await?;
+        let name = answer
+            .content
+            .as_ref()
+            .and_then(|c| c.get("name"))
+            .and_then(|n| n.as_str())
+            .unwrap_or("stranger")
+            .to_owned();
         tokio::time::sleep(Duration::from_millis(300)).await;
         Ok(format!("Hello, {name}! (from a task)"))
     }

@@ -33,6 +33,13 @@ impl Wire {
         text
     }
 
+    /// Sleeps until cancelled.
+    #[tool]
+    async fn sleep(&self) -> String {
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        "woke".into()
+    }
+
     /// Reports progress twice, then answers.
     #[tool]
     async fn work(&self, ctx: Context) -> String {
@@ -221,7 +228,7 @@ async fn legacy_tools_list_and_call() {
     validate(LEGACY, &list);
     let tools = list["result"]["tools"].as_array().unwrap();
     let names: Vec<_> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["add", "echo", "work"]);
+    assert_eq!(names, ["add", "echo", "sleep", "work"]);
     assert_eq!(tools[0]["inputSchema"]["type"], "object");
     assert_eq!(tools[0]["inputSchema"]["required"], json!(["a", "b"]));
     assert_eq!(
@@ -753,4 +760,85 @@ async fn dns_rebinding_is_refused() {
     )
     .await;
     assert_eq!(local.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn lists_are_paginated_with_opaque_cursors() {
+    let options = Options {
+        page_size: 1,
+        ..Options::default()
+    };
+    let app = router(Wire, &options).await.expect("router");
+    let sid = session(&app).await;
+    let mut names = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let params = match &cursor {
+            Some(c) => json!({"cursor": c}),
+            None => json!({}),
+        };
+        let page = legacy(
+            &app,
+            &sid,
+            json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": params}),
+        )
+        .await
+        .json();
+        validate(LEGACY, &page);
+        let tools = page["result"]["tools"].as_array().unwrap();
+        assert_eq!(tools.len(), 1);
+        names.push(tools[0]["name"].as_str().unwrap().to_owned());
+        match page["result"]["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(names, ["add", "echo", "sleep", "work"]);
+    let bad = legacy(
+        &app,
+        &sid,
+        json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list", "params": {"cursor": "bm9wZQ"}}),
+    )
+    .await;
+    assert_eq!(bad.error_code(), -32602);
+    assert!(
+        bad.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cursor")
+    );
+    let modern_page = modern(
+        &app,
+        "tools/list",
+        None,
+        json!({"_meta": meta(), "cursor": cursor.unwrap()}),
+    )
+    .await
+    .json();
+    validate(MODERN, &modern_page);
+    assert_eq!(modern_page["result"]["tools"][0]["name"], "work");
+    assert!(modern_page["result"].get("nextCursor").is_none());
+}
+
+#[tokio::test]
+async fn legacy_cancellation_stops_the_call() {
+    let app = app().await;
+    let sid = session(&app).await;
+    let call =
+        json!({"jsonrpc": "2.0", "id": 77, "method": "tools/call", "params": {"name": "sleep"}});
+    let running = {
+        let (app, sid) = (app.clone(), sid.clone());
+        tokio::spawn(async move { legacy(&app, &sid, call).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 77, "reason": "changed my mind"}});
+    assert_eq!(
+        legacy(&app, &sid, cancel).await.status,
+        StatusCode::ACCEPTED
+    );
+    let reply = tokio::time::timeout(std::time::Duration::from_secs(5), running)
+        .await
+        .expect("the call ended")
+        .unwrap();
+    assert_eq!(reply.error_code(), -32800);
 }

@@ -280,9 +280,11 @@ impl<'a> Param<'a> {
             .iter()
             .filter(|a| a.path().is_ident("doc"))
             .collect();
-        let header = pt.attrs.iter().find(|a| a.path().is_ident("header")).and_then(|a| {
-            a.parse_args::<LitStr>().map_err(|e| cx.syn_error(e)).ok()
-        });
+        let header = pt
+            .attrs
+            .iter()
+            .find(|a| a.path().is_ident("header"))
+            .and_then(|a| a.parse_args::<LitStr>().map_err(|e| cx.syn_error(e)).ok());
         Some(Self {
             header,
             ident: &pat.ident,

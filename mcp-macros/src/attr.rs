@@ -16,9 +16,10 @@ pub struct ServerAttrs {
     /// The key (for spans) and the type of the session state.
     pub session: Option<(syn::Path, syn::Type)>,
     pub reinit: Option<LitStr>,
+    pub icon: Option<LitStr>,
 }
 
-const SERVER_KEYS: &str = "`name`, `version`, `title`, `instructions`, `session`, `reinit`";
+const SERVER_KEYS: &str = "`name`, `version`, `title`, `instructions`, `icon`, `session`, `reinit`";
 
 impl ServerAttrs {
     pub fn parse(cx: &Ctxt, args: proc_macro2::TokenStream) -> Self {
@@ -30,6 +31,7 @@ impl ServerAttrs {
                 Some("title") => &mut attrs.title,
                 Some("instructions") => &mut attrs.instructions,
                 Some("reinit") => &mut attrs.reinit,
+                Some("icon") => &mut attrs.icon,
                 Some("session") => {
                     let ty: syn::Type = meta.value()?.parse()?;
                     if attrs.session.is_some() {
@@ -60,9 +62,11 @@ pub struct ToolAttrs {
     pub open_world: Option<bool>,
     /// `task = "optional" | "required"`.
     pub task: Option<LitStr>,
+    pub icon: Option<LitStr>,
 }
 
-const TOOL_KEYS: &str = "`name`, `title`, `read_only`, `destructive`, `idempotent`, `open_world`, `task`";
+const TOOL_KEYS: &str =
+    "`name`, `title`, `icon`, `read_only`, `destructive`, `idempotent`, `open_world`, `task`";
 
 impl ToolAttrs {
     /// Parses one `#[tool]` or `#[tool(...)]` attribute.
@@ -77,6 +81,7 @@ impl ToolAttrs {
                 Some("name") => return set_once(&mut attrs.name, &meta),
                 Some("title") => return set_once(&mut attrs.title, &meta),
                 Some("task") => return set_once(&mut attrs.task, &meta),
+                Some("icon") => return set_once(&mut attrs.icon, &meta),
                 Some("read_only") => &mut attrs.read_only,
                 Some("destructive") => &mut attrs.destructive,
                 Some("idempotent") => &mut attrs.idempotent,

@@ -386,6 +386,12 @@ fn check_task_value(cx: &Ctxt, tool: &Tool<'_>) {
     if let Some(lit) = &tool.attrs.task
         && !matches!(lit.value().as_str(), "optional" | "required")
     {
-        cx.error_spanned_by(lit, format!("unknown `task` value `{}`; expected `\"optional\"` or `\"required\"`", lit.value()));
+        cx.error_spanned_by(
+            lit,
+            format!(
+                "unknown `task` value `{}`; expected `\"optional\"` or `\"required\"`",
+                lit.value()
+            ),
+        );
     }
 }

@@ -146,12 +146,14 @@ fn expand_description(attrs: &ServerAttrs) -> TokenStream {
         .map_or_else(|| quote!(::core::env!("CARGO_PKG_VERSION")), |v| quote!(#v));
     let title = option(attrs.title.as_ref());
     let instructions = option(attrs.instructions.as_ref());
+    let icon = option(attrs.icon.as_ref());
     quote! {
         ::mcp_runtime::__private::ServerDescription {
             name: #name,
             version: #version,
             title: #title,
             instructions: #instructions,
+            icon: #icon,
             tools: &__MCP_TOOLS,
             resources: &__MCP_RESOURCES,
             prompts: &__MCP_PROMPTS,
@@ -177,9 +179,12 @@ fn expand_args_struct(tool: &Tool<'_>) -> TokenStream {
             const _: () = ::mcp_runtime::__private::assert_param::<#ty>();
         };
     }
-        let fields = tool.arguments().map(|p| {
+    let fields = tool.arguments().map(|p| {
         let (name, ty, docs) = (p.ident, p.ty, &p.docs);
-        let header = p.header.as_ref().map(|h| quote!(#[schemars(extend("x-mcp-header" = #h))]));
+        let header = p
+            .header
+            .as_ref()
+            .map(|h| quote!(#[schemars(extend("x-mcp-header" = #h))]));
         quote!(#(#docs)* #header #name: #ty)
     });
     let asserts = tool.arguments().map(|p| {
@@ -198,6 +203,7 @@ fn expand_args_struct(tool: &Tool<'_>) -> TokenStream {
 
 fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
     let name = &tool.name;
+    let icon = option(tool.attrs.icon.as_ref());
     let task = match tool.attrs.task.as_ref().map(syn::LitStr::value).as_deref() {
         Some("optional") => quote!(Optional),
         Some("required") => quote!(Required),
@@ -240,6 +246,7 @@ fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
             output_schema: #output_schema,
             headers: &[#(#headers),*],
             task: ::mcp_runtime::__private::TaskSupport::#task,
+            icon: #icon,
         }
     }
 }
@@ -332,6 +339,7 @@ fn fallback(server: &Server<'_>) -> TokenStream {
                         version: ::core::env!("CARGO_PKG_VERSION"),
                         title: ::core::option::Option::None,
                         instructions: ::core::option::Option::None,
+                        icon: ::core::option::Option::None,
                         tools: &[],
                         resources: &[],
                         prompts: &[],
@@ -406,8 +414,11 @@ fn strip_helpers(item: &ItemImpl) -> ItemImpl {
         f.attrs.retain(|a| !helpers.iter().any(|h| is_attr(a, h)));
         for input in &mut f.sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
-                pt.attrs
-                    .retain(|a| !["doc", "arguments", "header"].iter().any(|h| a.path().is_ident(h)));
+                pt.attrs.retain(|a| {
+                    !["doc", "arguments", "header"]
+                        .iter()
+                        .any(|h| a.path().is_ident(h))
+                });
             }
         }
     }

@@ -62,6 +62,7 @@ pub mod __private {
     pub use crate::protocol::{
         CallToolResult, Completion, GetPromptResult, ReadResourceResult, ToolAnnotations,
     };
+    pub use crate::server::TaskSupport;
     pub use crate::server::{
         CompletionRef, IntoCompletion, IntoPromptResult, IntoResourceContents, PromptArgumentDef,
         PromptDef, ResourceDef, match_uri_template,
@@ -70,7 +71,6 @@ pub mod __private {
         Context, IntoToolResult, Json, Server, ServerDescription, ToolCallError, ToolDef,
         assert_param, output_schema, parse_arguments,
     };
-    pub use crate::server::TaskSupport;
     pub use crate::session::{Reinit, ReinitPolicy, ReinitRequest, Session};
     pub use schemars;
     pub use serde;

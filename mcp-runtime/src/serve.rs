@@ -27,6 +27,7 @@ usage: [--stdio | --http ADDR] [options]
                          policy (default 86400)
   --max-sessions N       refuse new sessions (503) beyond N live ones (default 1000000)
   --store URL            where sessions are kept: memory (default) or redis://host:port/db
+  --page-size N          items per page of tools/list, prompts/list, ... (default 100)
   --max-body BYTES       the largest request body (default 4194304)
   --allow-host HOST      accept this Host name, repeatable; * accepts any (default: loopback names)
   --allow-origin ORIGIN  accept this Origin, repeatable; * accepts any (default: loopback names)
@@ -57,6 +58,8 @@ pub struct Options {
     pub max_sessions: usize,
     /// The session store: `memory`, or a `redis://` URL (feature `redis`).
     pub store: String,
+    /// How many items a page of `tools/list`, `prompts/list`, ... holds.
+    pub page_size: usize,
     /// Where to record every message sent, if anywhere.
     pub wire_log: Option<PathBuf>,
 }
@@ -70,6 +73,7 @@ impl Default for Options {
             session_retention: Duration::from_secs(24 * 3600),
             max_sessions: 1_000_000,
             store: "memory".into(),
+            page_size: 100,
             wire_log: None,
         }
     }
@@ -102,6 +106,7 @@ impl Options {
                 }
                 "--max-sessions" => options.max_sessions = parse_value(&flag, &value()?)?,
                 "--store" => options.store = value()?,
+                "--page-size" => options.page_size = parse_value(&flag, &value()?)?,
                 "--allow-host" => hosts.push(value()?),
                 "--allow-origin" => origins.push(value()?),
                 "--wire-log" => options.wire_log = Some(PathBuf::from(value()?)),
@@ -218,8 +223,12 @@ async fn start<S: Server>(server: S, options: &Options) -> Result<Started<S>> {
     };
     let store = open_store(options).await?;
     let sessions = SessionMap::new(options.session_idle, options.max_sessions);
-    let dispatcher: &'static Dispatcher<S> =
-        Box::leak(Box::new(Dispatcher::new(server, sessions, store)));
+    let dispatcher: &'static Dispatcher<S> = Box::leak(Box::new(Dispatcher::new(
+        server,
+        sessions,
+        store,
+        options.page_size,
+    )));
     Ok((dispatcher, wire))
 }
 

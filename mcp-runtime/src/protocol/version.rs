@@ -74,6 +74,11 @@ impl ProtocolVersion {
         !matches!(self, Self::V2025_03_26)
     }
 
+    /// Whether tools, prompts, resources and implementations carry `icons` (2025-11-25 and later).
+    pub const fn has_icons(self) -> bool {
+        matches!(self, Self::V2025_11_25 | Self::V2026_07_28)
+    }
+
     /// Whether tools carry `title` (2025-06-18 and later).
     pub const fn has_titles(self) -> bool {
         !matches!(self, Self::V2025_03_26)

@@ -6,23 +6,45 @@ use serde_json::{Value, json};
 
 use super::{ServerDescription, ToolDef};
 use crate::protocol::{
-    CacheScope, DiscoverResult, Era, Implementation, InitializeResult, JsonObject,
-    ListChangedCapability, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
-    ListToolsResult, META_SERVER_INFO, Modern, Prompt, PromptArgument, ProtocolVersion, Resource,
-    ResourceTemplate, ResourcesCapability, SUPPORTED_VERSIONS, ServerCapabilities, Tool,
+    CacheScope, DiscoverResult, Era, ErrorObject, Icon, Implementation, InitializeResult,
+    JsonObject, ListChangedCapability, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, META_SERVER_INFO, Modern, Prompt, PromptArgument,
+    ProtocolVersion, Resource, ResourceTemplate, ResourcesCapability, SUPPORTED_VERSIONS,
+    ServerCapabilities, Tool,
 };
 
 /// How long clients may cache lists and discovery (2026-07-28 `ttlMs`), in milliseconds.
 const CACHE_TTL_MS: u64 = 60_000;
 
-/// Pre-serialized results, one per revision: `initialize`, `server/discover`, `tools/list`.
+/// A list method's result, in pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum List {
+    Tools,
+    Resources,
+    Templates,
+    Prompts,
+}
+
+impl List {
+    const ALL: [Self; 4] = [Self::Tools, Self::Resources, Self::Templates, Self::Prompts];
+
+    fn tag(self) -> &'static str {
+        match self {
+            Self::Tools => "tools",
+            Self::Resources => "resources",
+            Self::Templates => "templates",
+            Self::Prompts => "prompts",
+        }
+    }
+}
+
+/// Pre-serialized results, one per revision: `initialize`, `server/discover`, and every page of
+/// every list.
 #[derive(Debug)]
 pub struct Catalog {
     initialize: [Vec<u8>; SUPPORTED_VERSIONS.len()],
-    tools_list: [Vec<u8>; SUPPORTED_VERSIONS.len()],
-    resources_list: [Vec<u8>; SUPPORTED_VERSIONS.len()],
-    templates_list: [Vec<u8>; SUPPORTED_VERSIONS.len()],
-    prompts_list: [Vec<u8>; SUPPORTED_VERSIONS.len()],
+    /// By list, by revision, by page.
+    lists: [[Vec<Vec<u8>>; SUPPORTED_VERSIONS.len()]; 4],
     discover: Vec<u8>,
     /// The tools that mirror parameters in headers: (tool, [(parameter, header)]).
     param_headers: Vec<(&'static str, &'static [(&'static str, &'static str)])>,
@@ -31,15 +53,60 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Builds every result from the server's description.
-    pub fn new(desc: &ServerDescription) -> Self {
+    /// Builds every result from the server's description; lists have `page_size` items a page.
+    pub fn new(desc: &ServerDescription, page_size: usize) -> Self {
         let tools: Vec<ToolSchemas> = desc.tools.iter().map(ToolSchemas::new).collect();
+        let page_size = page_size.max(1);
+        let lists = List::ALL.map(|list| {
+            SUPPORTED_VERSIONS.map(|v| match list {
+                List::Tools => {
+                    let items = tools.iter().map(|t| t.to_tool(v)).collect();
+                    paginate(items, v, list, page_size, |tools, next_cursor| {
+                        ListToolsResult {
+                            tools,
+                            next_cursor,
+                            meta: None,
+                        }
+                    })
+                }
+                List::Resources => paginate(
+                    resources(desc),
+                    v,
+                    list,
+                    page_size,
+                    |resources, next_cursor| ListResourcesResult {
+                        resources,
+                        next_cursor,
+                        meta: None,
+                    },
+                ),
+                List::Templates => paginate(
+                    templates(desc),
+                    v,
+                    list,
+                    page_size,
+                    |resource_templates, next_cursor| ListResourceTemplatesResult {
+                        resource_templates,
+                        next_cursor,
+                        meta: None,
+                    },
+                ),
+                List::Prompts => paginate(
+                    prompts(desc, v),
+                    v,
+                    list,
+                    page_size,
+                    |prompts, next_cursor| ListPromptsResult {
+                        prompts,
+                        next_cursor,
+                        meta: None,
+                    },
+                ),
+            })
+        });
         Self {
             initialize: SUPPORTED_VERSIONS.map(|v| to_bytes(&initialize_result(desc, v))),
-            tools_list: SUPPORTED_VERSIONS.map(|v| tools_list_bytes(&tools, v)),
-            resources_list: SUPPORTED_VERSIONS.map(|v| list_bytes(&resources_list(desc), v)),
-            templates_list: SUPPORTED_VERSIONS.map(|v| list_bytes(&templates_list(desc), v)),
-            prompts_list: SUPPORTED_VERSIONS.map(|v| list_bytes(&prompts_list(desc, v), v)),
+            lists,
             discover: to_bytes(&discover_result(desc)),
             tasks: desc
                 .tools
@@ -47,7 +114,12 @@ impl Catalog {
                 .filter(|t| t.task != super::TaskSupport::Forbidden)
                 .map(|t| (t.name, t.task))
                 .collect(),
-            param_headers: desc.tools.iter().filter(|t| !t.headers.is_empty()).map(|t| (t.name, t.headers)).collect(),
+            param_headers: desc
+                .tools
+                .iter()
+                .filter(|t| !t.headers.is_empty())
+                .map(|t| (t.name, t.headers))
+                .collect(),
         }
     }
 
@@ -56,34 +128,42 @@ impl Catalog {
         &self.initialize[v.index()]
     }
 
-    /// The `tools/list` result for a revision.
+    /// A page of a list for a revision: the first without a cursor. An unknown cursor is -32602.
+    pub(crate) fn list(
+        &self,
+        list: List,
+        v: ProtocolVersion,
+        cursor: Option<&str>,
+    ) -> Result<&[u8], ErrorObject> {
+        let pages = &self.lists[list as usize][v.index()];
+        let page = match cursor {
+            None => 0,
+            Some(cursor) => parse_cursor(list, cursor)
+                .filter(|p| *p < pages.len())
+                .ok_or_else(|| ErrorObject::invalid_params(format!("invalid cursor: {cursor}")))?,
+        };
+        Ok(&pages[page])
+    }
+
+    /// The `tools/list` result for a revision (its first page).
     pub fn tools_list(&self, v: ProtocolVersion) -> &[u8] {
-        &self.tools_list[v.index()]
-    }
-
-    /// The `resources/list` result for a revision.
-    pub fn resources_list(&self, v: ProtocolVersion) -> &[u8] {
-        &self.resources_list[v.index()]
-    }
-
-    /// The `resources/templates/list` result for a revision.
-    pub fn templates_list(&self, v: ProtocolVersion) -> &[u8] {
-        &self.templates_list[v.index()]
-    }
-
-    /// The `prompts/list` result for a revision.
-    pub fn prompts_list(&self, v: ProtocolVersion) -> &[u8] {
-        &self.prompts_list[v.index()]
+        &self.lists[List::Tools as usize][v.index()][0]
     }
 
     /// Whether a tool runs as a task for clients of the tasks extension.
     pub fn task_support(&self, tool: &str) -> super::TaskSupport {
-        self.tasks.iter().find(|(name, _)| *name == tool).map_or(super::TaskSupport::Forbidden, |(_, t)| *t)
+        self.tasks
+            .iter()
+            .find(|(name, _)| *name == tool)
+            .map_or(super::TaskSupport::Forbidden, |(_, t)| *t)
     }
 
     /// The parameters a tool mirrors in `Mcp-Param-*` headers; empty for most tools.
     pub fn param_headers(&self, tool: &str) -> &'static [(&'static str, &'static str)] {
-        self.param_headers.iter().find(|(name, _)| *name == tool).map_or(&[], |(_, h)| h)
+        self.param_headers
+            .iter()
+            .find(|(name, _)| *name == tool)
+            .map_or(&[], |(_, h)| h)
     }
 
     /// The `server/discover` result.
@@ -122,11 +202,15 @@ impl ToolSchemas {
             input_schema: self.input.clone(),
             output_schema: self.output.clone().filter(|_| v.has_structured_output()),
             annotations: (!annotations.is_empty()).then_some(annotations),
-                        icons: None,
+            icons: self.def.icon.filter(|_| v.has_icons()).map(icons),
             // Tasks are served through the 2026-07-28 extension only.
-            execution: (v.era() == Era::Modern && self.def.task != super::TaskSupport::Forbidden).then(|| {
-                JsonObject::from_iter([("taskSupport".to_owned(), self.def.task.as_str().into())])
-            }),
+            execution: (v.era() == Era::Modern && self.def.task != super::TaskSupport::Forbidden)
+                .then(|| {
+                    JsonObject::from_iter([(
+                        "taskSupport".to_owned(),
+                        self.def.task.as_str().into(),
+                    )])
+                }),
             meta: None,
         }
     }
@@ -159,7 +243,7 @@ fn capabilities(desc: &ServerDescription) -> ServerCapabilities {
     let completable = !desc.prompts.is_empty() || desc.resources.iter().any(|r| r.template);
     ServerCapabilities {
         tools: (!desc.tools.is_empty()).then(|| list_changed.clone()),
-        resources: (!desc.resources.is_empty()).then(|| ResourcesCapability {
+        resources: (!desc.resources.is_empty()).then_some(ResourcesCapability {
             subscribe: Some(true),
             list_changed: Some(true),
         }),
@@ -170,9 +254,8 @@ fn capabilities(desc: &ServerDescription) -> ServerCapabilities {
     }
 }
 
-fn resources_list(desc: &ServerDescription) -> ListResourcesResult {
-    let resources = desc
-        .resources
+fn resources(desc: &ServerDescription) -> Vec<Resource> {
+    desc.resources
         .iter()
         .filter(|r| !r.template)
         .map(|r| Resource {
@@ -186,17 +269,11 @@ fn resources_list(desc: &ServerDescription) -> ListResourcesResult {
             annotations: None,
             meta: None,
         })
-        .collect();
-    ListResourcesResult {
-        resources,
-        next_cursor: None,
-        meta: None,
-    }
+        .collect()
 }
 
-fn templates_list(desc: &ServerDescription) -> ListResourceTemplatesResult {
-    let resource_templates = desc
-        .resources
+fn templates(desc: &ServerDescription) -> Vec<ResourceTemplate> {
+    desc.resources
         .iter()
         .filter(|r| r.template)
         .map(|r| ResourceTemplate {
@@ -209,17 +286,11 @@ fn templates_list(desc: &ServerDescription) -> ListResourceTemplatesResult {
             annotations: None,
             meta: None,
         })
-        .collect();
-    ListResourceTemplatesResult {
-        resource_templates,
-        next_cursor: None,
-        meta: None,
-    }
+        .collect()
 }
 
-fn prompts_list(desc: &ServerDescription, v: ProtocolVersion) -> ListPromptsResult {
-    let prompts = desc
-        .prompts
+fn prompts(desc: &ServerDescription, v: ProtocolVersion) -> Vec<Prompt> {
+    desc.prompts
         .iter()
         .map(|p| Prompt {
             name: p.name.into(),
@@ -239,25 +310,66 @@ fn prompts_list(desc: &ServerDescription, v: ProtocolVersion) -> ListPromptsResu
             icons: None,
             meta: None,
         })
-        .collect();
-    ListPromptsResult {
-        prompts,
-        next_cursor: None,
-        meta: None,
-    }
+        .collect()
 }
 
-/// A list result in the revision's shape: cacheable in 2026-07-28.
-fn list_bytes(result: &impl Serialize, v: ProtocolVersion) -> Vec<u8> {
-    match v.era() {
-        Era::Modern => to_bytes(&Modern::cacheable(result, CACHE_TTL_MS, CacheScope::Public)),
-        Era::Legacy => to_bytes(result),
-    }
+/// A list split into pages of `page_size`, each serialized in the revision's shape (cacheable in
+/// 2026-07-28), all but the last with the cursor of the next.
+fn paginate<T: Clone, R: Serialize>(
+    items: Vec<T>,
+    v: ProtocolVersion,
+    list: List,
+    page_size: usize,
+    wrap: impl Fn(Vec<T>, Option<String>) -> R,
+) -> Vec<Vec<u8>> {
+    let chunks: Vec<&[T]> = if items.is_empty() {
+        vec![&[]]
+    } else {
+        items.chunks(page_size).collect()
+    };
+    let last = chunks.len() - 1;
+    chunks
+        .iter()
+        .enumerate()
+        .map(|(n, chunk)| {
+            let result = wrap(chunk.to_vec(), (n < last).then(|| cursor(list, n + 1)));
+            match v.era() {
+                Era::Modern => {
+                    to_bytes(&Modern::cacheable(result, CACHE_TTL_MS, CacheScope::Public))
+                }
+                Era::Legacy => to_bytes(&result),
+            }
+        })
+        .collect()
 }
 
-fn server_info(desc: &ServerDescription) -> Implementation {
+/// An opaque cursor: which list, which page.
+fn cursor(list: List, page: usize) -> String {
+    super::features::base64_url(format!("{}:{page}", list.tag()).as_bytes())
+}
+
+fn parse_cursor(list: List, cursor: &str) -> Option<usize> {
+    let decoded = String::from_utf8(super::features::base64_url_decode(cursor)?).ok()?;
+    let (tag, page) = decoded.split_once(':')?;
+    if tag != list.tag() {
+        return None;
+    }
+    page.parse().ok()
+}
+
+fn icons(src: &str) -> Vec<Icon> {
+    vec![Icon {
+        src: src.into(),
+        mime_type: None,
+        sizes: None,
+        theme: None,
+    }]
+}
+
+fn server_info(desc: &ServerDescription, v: ProtocolVersion) -> Implementation {
     Implementation {
         title: desc.title.map(Into::into),
+        icons: desc.icon.filter(|_| v.has_icons()).map(icons),
         ..Implementation::new(desc.name, desc.version)
     }
 }
@@ -266,7 +378,7 @@ fn initialize_result(desc: &ServerDescription, v: ProtocolVersion) -> Initialize
     InitializeResult {
         protocol_version: v.as_str().into(),
         capabilities: capabilities(desc),
-        server_info: server_info(desc),
+        server_info: server_info(desc, v),
         instructions: desc.instructions.map(Into::into),
         meta: None,
     }
@@ -274,11 +386,16 @@ fn initialize_result(desc: &ServerDescription, v: ProtocolVersion) -> Initialize
 
 fn discover_result(desc: &ServerDescription) -> Modern<DiscoverResult> {
     let mut capabilities = capabilities(desc);
-    if desc.tools.iter().any(|t| t.task != super::TaskSupport::Forbidden) {
+    if desc
+        .tools
+        .iter()
+        .any(|t| t.task != super::TaskSupport::Forbidden)
+    {
         let extension = (super::tasks::EXTENSION.to_owned(), json!({}));
         capabilities.extensions = Some(JsonObject::from_iter([extension]));
     }
-    let info = serde_json::to_value(server_info(desc)).expect("implementation info serializes");
+    let info = serde_json::to_value(server_info(desc, ProtocolVersion::LATEST))
+        .expect("implementation info serializes");
     let result = DiscoverResult {
         supported_versions: SUPPORTED_VERSIONS
             .iter()
@@ -289,18 +406,6 @@ fn discover_result(desc: &ServerDescription) -> Modern<DiscoverResult> {
         meta: Some(JsonObject::from_iter([(META_SERVER_INFO.to_owned(), info)])),
     };
     Modern::cacheable(result, CACHE_TTL_MS, CacheScope::Public)
-}
-
-fn tools_list_bytes(tools: &[ToolSchemas], v: ProtocolVersion) -> Vec<u8> {
-    let tools = tools.iter().map(|t| t.to_tool(v)).collect();
-    list_bytes(
-        &ListToolsResult {
-            tools,
-            next_cursor: None,
-            meta: None,
-        },
-        v,
-    )
 }
 
 fn to_bytes(v: &impl Serialize) -> Vec<u8> {

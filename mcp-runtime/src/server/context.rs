@@ -95,7 +95,7 @@ impl Context {
             emitter,
             progress_token,
             log_level,
-                        notifier: None,
+            notifier: None,
             asker: None,
             round: None,
             asked: Default::default(),
@@ -128,9 +128,18 @@ impl Context {
     /// capability it needs. Its key in a 2026-07-28 input-required result is the capability and
     /// the number of the question in this call (`elicitation-1`, ...); see
     /// [`request_keyed`](Self::request_keyed).
-    pub async fn request(&self, method: &'static str, capability: &'static str, params: Value) -> Result<Value, RequestError> {
-        let n = self.asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        self.request_keyed(&format!("{capability}-{n}"), method, capability, params).await
+    pub async fn request(
+        &self,
+        method: &'static str,
+        capability: &'static str,
+        params: Value,
+    ) -> Result<Value, RequestError> {
+        let n = self
+            .asked
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        self.request_keyed(&format!("{capability}-{n}"), method, capability, params)
+            .await
     }
 
     /// Sends a request to the client and waits for its result. In the legacy era it goes out on
@@ -184,16 +193,44 @@ impl Context {
 
     /// Asks the user for input (`elicitation/create`, form mode): `requested_schema` is a flat
     /// object schema of primitive fields.
-    pub async fn elicit(&self, message: &str, requested_schema: Value) -> Result<ElicitResult, RequestError> {
+    pub async fn elicit(
+        &self,
+        message: &str,
+        requested_schema: Value,
+    ) -> Result<ElicitResult, RequestError> {
         let params = serde_json::json!({ "message": message, "requestedSchema": requested_schema });
-        let result = self.request("elicitation/create", "elicitation", params).await?;
+        let result = self
+            .request("elicitation/create", "elicitation", params)
+            .await?;
         serde_json::from_value(result).map_err(|e| RequestError::Malformed(e.to_string()))
     }
 
     /// [`elicit`](Self::elicit) under a key of your choosing.
-    pub async fn elicit_keyed(&self, key: &str, message: &str, requested_schema: Value) -> Result<ElicitResult, RequestError> {
+    pub async fn elicit_keyed(
+        &self,
+        key: &str,
+        message: &str,
+        requested_schema: Value,
+    ) -> Result<ElicitResult, RequestError> {
         let params = serde_json::json!({ "message": message, "requestedSchema": requested_schema });
-        let result = self.request_keyed(key, "elicitation/create", "elicitation", params).await?;
+        let result = self
+            .request_keyed(key, "elicitation/create", "elicitation", params)
+            .await?;
+        serde_json::from_value(result).map_err(|e| RequestError::Malformed(e.to_string()))
+    }
+
+    /// Asks the user to visit a URL (`elicitation/create`, URL mode), for input that must not
+    /// pass through the client, such as credentials.
+    pub async fn elicit_url(
+        &self,
+        message: &str,
+        url: &str,
+        elicitation_id: &str,
+    ) -> Result<ElicitResult, RequestError> {
+        let params = serde_json::json!({ "mode": "url", "message": message, "url": url, "elicitationId": elicitation_id });
+        let result = self
+            .request("elicitation/create", "elicitation", params)
+            .await?;
         serde_json::from_value(result).map_err(|e| RequestError::Malformed(e.to_string()))
     }
 

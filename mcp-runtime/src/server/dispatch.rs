@@ -8,20 +8,27 @@ use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
+use super::catalog::List;
 use super::features::CompletionRef;
 use super::rounds::{Interruptible, Outcome, Round};
 use super::tasks::TaskSupport;
 use super::{Catalog, Context, Emitter, Server, ToolCallError};
 use crate::protocol::jsonrpc::{self, RequestId};
 use crate::protocol::{
-    ClientCapabilities, CacheScope, CallToolResult, CompleteResult, Completion, Era, ErrorObject, InitializeParams,
-    Modern, ProtocolVersion, RequestMeta, SUPPORTED_VERSIONS, SetLevelParams, code,
+    CacheScope, CallToolResult, ClientCapabilities, CompleteResult, Completion, Era, ErrorObject,
+    InitializeParams, Modern, ProtocolVersion, RequestMeta, SUPPORTED_VERSIONS, SetLevelParams,
+    code,
 };
 use crate::session::{InitializeRecord, Session, SessionEntry, SessionMap, SessionStore};
 
+/// The error code of a request the client cancelled (as JSON-RPC peers such as LSP use it).
+const REQUEST_CANCELLED: i32 = -32800;
+
 /// Whether a 2026-07-28 request declares the tasks extension.
 fn has_tasks_extension(capabilities: Option<&ClientCapabilities>) -> bool {
-    capabilities.and_then(|c| c.extensions.as_ref()).is_some_and(|e| e.contains_key(super::tasks::EXTENSION))
+    capabilities
+        .and_then(|c| c.extensions.as_ref())
+        .is_some_and(|e| e.contains_key(super::tasks::EXTENSION))
 }
 
 /// A JSON-RPC error together with the HTTP status it travels with.
@@ -64,8 +71,11 @@ struct Params<'a> {
     uri: Option<Cow<'a, str>>,
     #[serde(borrow, rename = "taskId")]
     task_id: Option<Cow<'a, str>>,
-        #[serde(borrow, default)]
+    #[serde(borrow, default)]
     arguments: Option<&'a RawValue>,
+    /// The pagination cursor of a list request.
+    #[serde(borrow)]
+    cursor: Option<Cow<'a, str>>,
     /// 2026-07-28: the state of an input-required round, echoed back.
     #[serde(rename = "requestState")]
     request_state: Option<String>,
@@ -133,7 +143,10 @@ impl<F> PendingCall<F> {
     /// The HTTP status and the response for how the call ended.
     pub fn finish(&self, outcome: &Outcome<CallToolResult>) -> (u16, Vec<u8>) {
         match outcome {
-            Outcome::Done(result) => (200, respond(&self.id, |buf| write_call_result(buf, result, self.version))),
+            Outcome::Done(result) => (
+                200,
+                respond(&self.id, |buf| write_call_result(buf, result, self.version)),
+            ),
             other => outcome_response(&self.id, other),
         }
     }
@@ -148,7 +161,12 @@ fn outcome_response<T>(id: &RequestId, outcome: &Outcome<T>) -> (u16, Vec<u8>) {
                 "inputRequests": requests,
                 "requestState": state,
             });
-            (200, respond(id, |buf| serde_json::to_writer(buf, &result).expect("results serialize")))
+            (
+                200,
+                respond(id, |buf| {
+                    serde_json::to_writer(buf, &result).expect("results serialize")
+                }),
+            )
         }
         Outcome::MissingCapability(capability) => {
             let e = ErrorObject::new(
@@ -157,6 +175,10 @@ fn outcome_response<T>(id: &RequestId, outcome: &Outcome<T>) -> (u16, Vec<u8>) {
             )
             .with_data(serde_json::json!({ "requiredCapabilities": { *capability: {} } }));
             (400, jsonrpc::error_response(Some(id), &e))
+        }
+        Outcome::Cancelled => {
+            let e = ErrorObject::new(REQUEST_CANCELLED, "the client cancelled this request");
+            (200, jsonrpc::error_response(Some(id), &e))
         }
         Outcome::Done(_) => unreachable!("completed calls are answered by their own writer"),
     }
@@ -225,6 +247,8 @@ pub(crate) struct Dispatcher<S: Server> {
     pub listeners: super::listen::Listeners,
     /// Tasks of the tasks extension.
     pub tasks: super::tasks::Tasks,
+    /// Legacy requests in flight, for `notifications/cancelled`.
+    pub inflight: super::requests::Inflight,
     /// How often a busy session's use is written to a persistent store.
     pub touch_every: std::time::Duration,
 }
@@ -234,18 +258,20 @@ impl<S: Server> Dispatcher<S> {
         server: S,
         sessions: SessionMap<S::Session>,
         store: &'static dyn SessionStore,
+        page_size: usize,
     ) -> Self {
         // A few touches per idle timeout keep a busy session alive in the store.
         let touch_every = (sessions.idle_timeout() / 4).min(std::time::Duration::from_secs(30));
         Self {
             server,
-            catalog: Catalog::new(S::description()),
+            catalog: Catalog::new(S::description(), page_size),
             sessions,
             store,
             touch_every,
             pending: super::requests::Pending::default(),
             listeners: super::listen::Listeners::default(),
             tasks: super::tasks::Tasks::default(),
+            inflight: super::requests::Inflight::default(),
         }
     }
 
@@ -278,7 +304,8 @@ impl<S: Server> Dispatcher<S> {
         method: &str,
         raw: Option<&RawValue>,
         emitter: Option<Emitter>,
-    ) -> Result<Answer<impl Future<Output = Outcome<CallToolResult>> + Send + 'static>, Failure> {
+    ) -> Result<Answer<impl Future<Output = Outcome<CallToolResult>> + Send + 'static>, Failure>
+    {
         let version = session.version();
         if let Some(answer) = self.shared(id, version, method, raw, None, || {
             Context::new(version, None, None, session.log_level()).notifying(self)
@@ -288,9 +315,6 @@ impl<S: Server> Dispatcher<S> {
         match method {
             "ping" => Ok(Answer::Ready(respond(id, |buf| {
                 buf.extend_from_slice(b"{}")
-            }))),
-            "tools/list" => Ok(Answer::Ready(respond(id, |buf| {
-                buf.extend_from_slice(self.catalog.tools_list(version))
             }))),
             "tools/call" => {
                 let params = Params::parse(raw)?;
@@ -304,7 +328,17 @@ impl<S: Server> Dispatcher<S> {
                     .notifying(self)
                     .asking(asker);
                 let handle = Session::live(session.clone(), self.store);
-                self.call_tool(id, version, params.name, params.arguments, cx, Some(handle), None)
+                let cancel = Some(self.inflight.register(session.id(), id.clone()));
+                self.call_tool(
+                    id,
+                    version,
+                    params.name,
+                    params.arguments,
+                    cx,
+                    Some(handle),
+                    None,
+                    cancel,
+                )
             }
             "resources/subscribe" | "resources/unsubscribe" => {
                 let uri = Params::parse(raw)?
@@ -340,23 +374,37 @@ impl<S: Server> Dispatcher<S> {
         id: RequestId,
         outcome: Result<&RawValue, &RawValue>,
     ) {
-        let outcome =
-            match outcome {
-                Ok(result) => {
-                    serde_json::from_str(result.get()).map_err(|e| ErrorObject::parse_error(e))
-                }
-                Err(error) => Err(serde_json::from_str(error.get())
-                    .unwrap_or_else(|e| ErrorObject::parse_error(e))),
-            };
+        let outcome = match outcome {
+            Ok(result) => serde_json::from_str(result.get()).map_err(ErrorObject::parse_error),
+            Err(error) => {
+                Err(serde_json::from_str(error.get()).unwrap_or_else(ErrorObject::parse_error))
+            }
+        };
         if !self.pending.complete(session.id(), id, outcome) {
             tracing::debug!(session = %session.id(), "a response nothing waits for");
         }
     }
 
     /// A legacy notification on a session.
-    pub fn legacy_notification(&self, session: &SessionEntry<S::Session>, method: &str) {
-        if method == "notifications/initialized" {
-            session.mark_initialized();
+    pub fn legacy_notification(
+        &self,
+        session: &SessionEntry<S::Session>,
+        method: &str,
+        raw: Option<&RawValue>,
+    ) {
+        match method {
+            "notifications/initialized" => session.mark_initialized(),
+            "notifications/cancelled" => {
+                #[derive(Deserialize)]
+                struct Cancelled {
+                    #[serde(rename = "requestId")]
+                    request_id: RequestId,
+                }
+                if let Ok(cancelled) = parse_params::<Cancelled>(raw) {
+                    self.inflight.cancel(session.id(), cancelled.request_id);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -368,10 +416,11 @@ impl<S: Server> Dispatcher<S> {
         raw: Option<&RawValue>,
         headers: Option<&ModernHeaders<'_>>,
         emitter: Option<Emitter>,
-    ) -> Result<Answer<impl Future<Output = Outcome<CallToolResult>> + Send + 'static>, Failure> {
+    ) -> Result<Answer<impl Future<Output = Outcome<CallToolResult>> + Send + 'static>, Failure>
+    {
         let mut params = Params::parse(raw).map_err(|f| Failure::bad_request(f.error))?;
         let version = check_meta(params.meta.as_ref(), headers)?;
-                if let Some(headers) = headers {
+        if let Some(headers) = headers {
             check_headers(headers, method, &params)?;
             if method == "tools/call"
                 && let (Some(all), Some(name)) = (headers.all, params.name.as_deref())
@@ -388,7 +437,7 @@ impl<S: Server> Dispatcher<S> {
             return answer.map(Shared::into_answer);
         }
         match method {
-                        "server/discover" => Ok(Answer::Ready(respond(id, |buf| {
+            "server/discover" => Ok(Answer::Ready(respond(id, |buf| {
                 buf.extend_from_slice(self.catalog.discover())
             }))),
             "subscriptions/listen" => {
@@ -402,11 +451,9 @@ impl<S: Server> Dispatcher<S> {
                 self.listeners.listen(id.clone(), params.notifications, tx);
                 Ok(Answer::Stream(rx))
             }
-            "tools/list" => Ok(Answer::Ready(respond(id, |buf| {
-                buf.extend_from_slice(self.catalog.tools_list(version))
-            }))),
             "tools/call" => {
-                let cx = Context::new(version, emitter, meta.progress_token, meta.log_level).notifying(self);
+                let cx = Context::new(version, emitter, meta.progress_token, meta.log_level)
+                    .notifying(self);
                 let name = params.name.as_deref().unwrap_or_default();
                 let subject = format!("tools/call:{name}");
                 let tasks = has_tasks_extension(meta.client_capabilities.as_ref());
@@ -414,24 +461,49 @@ impl<S: Server> Dispatcher<S> {
                 if support == TaskSupport::Required && !tasks {
                     return Err(Failure::bad_request(super::tasks::extension_required()));
                 }
-                let round = self.round(&subject, &params, meta.client_capabilities.unwrap_or_default())?;
+                let round = self.round(
+                    &subject,
+                    &params,
+                    meta.client_capabilities.unwrap_or_default(),
+                )?;
                 if tasks && support != TaskSupport::Forbidden {
-                    return self.call_as_task(id, version, &params, cx, round).map(Shared::into_answer);
+                    return self
+                        .call_as_task(id, version, &params, cx, round)
+                        .map(Shared::into_answer);
                 }
-                self.call_tool(id, version, params.name, params.arguments, cx, None, Some(round))
+                self.call_tool(
+                    id,
+                    version,
+                    params.name,
+                    params.arguments,
+                    cx,
+                    None,
+                    Some(round),
+                    None,
+                )
             }
             "tasks/get" | "tasks/update" | "tasks/cancel" => {
                 if !has_tasks_extension(meta.client_capabilities.as_ref()) {
                     return Err(Failure::bad_request(super::tasks::extension_required()));
                 }
-                let task_id = params.task_id.as_deref().ok_or_else(|| Failure::ok(ErrorObject::invalid_params("`taskId` is required")))?;
+                let task_id = params.task_id.as_deref().ok_or_else(|| {
+                    Failure::ok(ErrorObject::invalid_params("`taskId` is required"))
+                })?;
                 let result = match method {
                     "tasks/get" => self.tasks.get(task_id),
-                    "tasks/update" => self.tasks.update(task_id, params.input_responses.as_ref()).map(|()| serde_json::json!({ "resultType": "complete" })),
-                    _ => self.tasks.cancel(task_id).map(|()| serde_json::json!({ "resultType": "complete" })),
+                    "tasks/update" => self
+                        .tasks
+                        .update(task_id, params.input_responses.as_ref())
+                        .map(|()| serde_json::json!({ "resultType": "complete" })),
+                    _ => self
+                        .tasks
+                        .cancel(task_id)
+                        .map(|()| serde_json::json!({ "resultType": "complete" })),
                 }
                 .map_err(Failure::ok)?;
-                Ok(Answer::Ready(respond(id, |buf| serde_json::to_writer(buf, &result).expect("results serialize"))))
+                Ok(Answer::Ready(respond(id, |buf| {
+                    serde_json::to_writer(buf, &result).expect("results serialize")
+                })))
             }
             _ => Err(Failure {
                 error: ErrorObject::method_not_found(method),
@@ -441,8 +513,18 @@ impl<S: Server> Dispatcher<S> {
     }
 
     /// The input-required round of a 2026-07-28 call.
-    fn round(&self, subject: &str, params: &Params<'_>, capabilities: ClientCapabilities) -> Result<Arc<Round>, Failure> {
-        let round = Round::new(subject, params.request_state.as_deref(), params.input_responses.as_ref(), capabilities);
+    fn round(
+        &self,
+        subject: &str,
+        params: &Params<'_>,
+        capabilities: ClientCapabilities,
+    ) -> Result<Arc<Round>, Failure> {
+        let round = Round::new(
+            subject,
+            params.request_state.as_deref(),
+            params.input_responses.as_ref(),
+            capabilities,
+        );
         round.map(Arc::new).map_err(Failure::bad_request)
     }
 
@@ -456,20 +538,33 @@ impl<S: Server> Dispatcher<S> {
         capabilities: Option<ClientCapabilities>,
         cx: impl FnOnce() -> Context,
     ) -> Option<Result<Shared, Failure>> {
-        let ready = |bytes: &[u8]| {
-            Some(Ok(Shared::Ready(respond(id, |buf| {
-                buf.extend_from_slice(bytes)
-            }))))
-        };
         match method {
-            "resources/list" => ready(self.catalog.resources_list(version)),
-            "resources/templates/list" => ready(self.catalog.templates_list(version)),
-            "prompts/list" => ready(self.catalog.prompts_list(version)),
+            "tools/list" => Some(self.list(id, List::Tools, version, raw)),
+            "resources/list" => Some(self.list(id, List::Resources, version, raw)),
+            "resources/templates/list" => Some(self.list(id, List::Templates, version, raw)),
+            "prompts/list" => Some(self.list(id, List::Prompts, version, raw)),
             "resources/read" => Some(self.read_resource(id, version, raw, cx())),
             "prompts/get" => Some(self.get_prompt(id, version, raw, capabilities, cx())),
             "completion/complete" => Some(self.complete(id, version, raw)),
             _ => None,
         }
+    }
+
+    fn list(
+        &self,
+        id: &RequestId,
+        list: List,
+        version: ProtocolVersion,
+        raw: Option<&RawValue>,
+    ) -> Result<Shared, Failure> {
+        let params = Params::parse(raw)?;
+        let page = self
+            .catalog
+            .list(list, version, params.cursor.as_deref())
+            .map_err(Failure::ok)?;
+        Ok(Shared::Ready(respond(id, |buf| {
+            buf.extend_from_slice(page)
+        })))
     }
 
     fn read_resource(
@@ -538,10 +633,14 @@ impl<S: Server> Dispatcher<S> {
         let rid = id.clone();
         Ok(deferred(id, async move {
             let result = match Interruptible::new(get, round).await {
-                Outcome::Done(result) => result.map_err(|e| Failure::ok(ErrorObject::internal(e)))?,
+                Outcome::Done(result) => {
+                    result.map_err(|e| Failure::ok(ErrorObject::internal(e)))?
+                }
                 other => return Ok(outcome_response(&rid, &other).1),
             };
-            Ok(respond(&rid, |buf| write_result(buf, &result, version, Cache::None)))
+            Ok(respond(&rid, |buf| {
+                write_result(buf, &result, version, Cache::None)
+            }))
         }))
     }
 
@@ -607,7 +706,7 @@ impl<S: Server> Dispatcher<S> {
         }))
     }
 
-        /// A task-supporting tool called by a client of the tasks extension: it runs until it first
+    /// A task-supporting tool called by a client of the tasks extension: it runs until it first
     /// waits; by then it has either finished (a plain result), asked for input (an
     /// input-required round), or become a task that goes on in the background.
     fn call_as_task(
@@ -619,22 +718,37 @@ impl<S: Server> Dispatcher<S> {
         round: Arc<Round>,
     ) -> Result<Shared, Failure> {
         let name = params.name.as_deref().unwrap_or_default();
-        let future = match self.server.call_tool(name, params.arguments, cx.in_round(round.clone()), None) {
-            Ok(future) => future,
-            Err(ToolCallError::UnknownTool) => {
-                return Err(Failure::ok(ErrorObject::invalid_params(format!("unknown tool: `{name}`"))));
-            }
-            Err(ToolCallError::InvalidArguments(message)) => {
-                let result = CallToolResult::error(message);
-                return Ok(Shared::Ready(respond(id, |buf| write_call_result(buf, &result, version))));
-            }
-        };
+        let future =
+            match self
+                .server
+                .call_tool(name, params.arguments, cx.in_round(round.clone()), None)
+            {
+                Ok(future) => future,
+                Err(ToolCallError::UnknownTool) => {
+                    return Err(Failure::ok(ErrorObject::invalid_params(format!(
+                        "unknown tool: `{name}`"
+                    ))));
+                }
+                Err(ToolCallError::InvalidArguments(message)) => {
+                    let result = CallToolResult::error(message);
+                    return Ok(Shared::Ready(respond(id, |buf| {
+                        write_call_result(buf, &result, version)
+                    })));
+                }
+            };
         let mut call = Box::pin(Interruptible::new(future, Some(round.clone())));
         let id = id.clone();
         let deferred: Deferred = Box::pin(async move {
-            let first = std::future::poll_fn(|cx| std::task::Poll::Ready(call.as_mut().poll(cx))).await;
+            let first =
+                std::future::poll_fn(|cx| std::task::Poll::Ready(call.as_mut().poll(cx))).await;
             if let std::task::Poll::Ready(outcome) = first {
-                return PendingCall { id, version, future: () }.finish(&outcome).1;
+                return PendingCall {
+                    id,
+                    version,
+                    future: (),
+                }
+                .finish(&outcome)
+                .1;
             }
             let task = self.tasks.create();
             round.become_task(task.clone());
@@ -644,18 +758,27 @@ impl<S: Server> Dispatcher<S> {
             tokio::spawn(async move {
                 match running.await {
                     Ok(Outcome::Done(result)) => task.finish(Ok(&result)),
-                    Ok(Outcome::MissingCapability(capability)) => task.finish(Err(ErrorObject::new(
-                        code::MISSING_REQUIRED_CLIENT_CAPABILITY,
-                        format!("the task needs the client capability `{capability}`"),
-                    ))),
-                    Ok(Outcome::InputRequired(..)) => {
-                        task.finish(Err(ErrorObject::internal("the task ended waiting for input")));
+                    Ok(Outcome::MissingCapability(capability)) => {
+                        task.finish(Err(ErrorObject::new(
+                            code::MISSING_REQUIRED_CLIENT_CAPABILITY,
+                            format!("the task needs the client capability `{capability}`"),
+                        )))
                     }
+                    Ok(Outcome::InputRequired(..)) => {
+                        task.finish(Err(ErrorObject::internal(
+                            "the task ended waiting for input",
+                        )));
+                    }
+                    Ok(Outcome::Cancelled) => task.cancelled(),
                     Err(e) if e.is_cancelled() => task.cancelled(),
-                    Err(e) => task.finish(Err(ErrorObject::internal(format!("the tool failed: {e}")))),
+                    Err(e) => {
+                        task.finish(Err(ErrorObject::internal(format!("the tool failed: {e}"))))
+                    }
                 }
             });
-            respond(&id, |buf| serde_json::to_writer(buf, &created).expect("results serialize"))
+            respond(&id, |buf| {
+                serde_json::to_writer(buf, &created).expect("results serialize")
+            })
         });
         Ok(Shared::Deferred(deferred))
     }
@@ -670,7 +793,12 @@ impl<S: Server> Dispatcher<S> {
         cx: Context,
         session: Option<Session<S::Session>>,
         round: Option<Arc<Round>>,
-    ) -> Result<Answer<impl Future<Output = Outcome<CallToolResult>> + Send + 'static>, Failure> {
+        cancel: Option<(
+            tokio::sync::oneshot::Receiver<()>,
+            super::requests::InflightGuard,
+        )>,
+    ) -> Result<Answer<impl Future<Output = Outcome<CallToolResult>> + Send + 'static>, Failure>
+    {
         let name = name
             .ok_or_else(|| Failure::ok(ErrorObject::invalid_params("`tools/call` needs `name`")))?;
         let cx = match &round {
@@ -681,7 +809,10 @@ impl<S: Server> Dispatcher<S> {
             Ok(future) => Ok(Answer::Call(PendingCall {
                 id: id.clone(),
                 version,
-                future: Interruptible::new(future, round),
+                future: match cancel {
+                    Some(cancel) => Interruptible::new(future, round).cancellable(cancel),
+                    None => Interruptible::new(future, round),
+                },
             })),
             Err(ToolCallError::UnknownTool) => Err(Failure::ok(ErrorObject::invalid_params(
                 format!("unknown tool: `{name}`"),
@@ -770,8 +901,9 @@ fn check_param_headers(
         return Ok(());
     }
     let mismatch = |what: String| Err(Failure::bad_request(ErrorObject::header_mismatch(what)));
-    let arguments: serde_json::Map<String, serde_json::Value> =
-        arguments.and_then(|a| serde_json::from_str(a.get()).ok()).unwrap_or_default();
+    let arguments: serde_json::Map<String, serde_json::Value> = arguments
+        .and_then(|a| serde_json::from_str(a.get()).ok())
+        .unwrap_or_default();
     for (param, name) in mirrored {
         let header = format!("mcp-param-{name}");
         let body = arguments.get(*param).filter(|v| !v.is_null());
@@ -779,13 +911,26 @@ fn check_param_headers(
         let expected = body.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
         match (value, expected) {
             (None, None) => {}
-            (None, Some(_)) => return mismatch(format!("the `Mcp-Param-{name}` header is required: the arguments carry `{param}`")),
-            (Some(Err(_)), _) => return mismatch(format!("the `Mcp-Param-{name}` header is not visible ASCII")),
+            (None, Some(_)) => {
+                return mismatch(format!(
+                    "the `Mcp-Param-{name}` header is required: the arguments carry `{param}`"
+                ));
+            }
+            (Some(Err(_)), _) => {
+                return mismatch(format!(
+                    "the `Mcp-Param-{name}` header is not visible ASCII"
+                ));
+            }
             (Some(Ok(raw)), expected) => {
-                let decoded = decode_param_header(raw)
-                    .ok_or_else(|| Failure::bad_request(ErrorObject::header_mismatch(format!("the `Mcp-Param-{name}` header is not valid `=?base64?...?=`"))))?;
+                let decoded = decode_param_header(raw).ok_or_else(|| {
+                    Failure::bad_request(ErrorObject::header_mismatch(format!(
+                        "the `Mcp-Param-{name}` header is not valid `=?base64?...?=`"
+                    )))
+                })?;
                 if expected.as_deref() != Some(decoded.as_str()) {
-                    return mismatch(format!("the `Mcp-Param-{name}` header does not match the argument `{param}`"));
+                    return mismatch(format!(
+                        "the `Mcp-Param-{name}` header does not match the argument `{param}`"
+                    ));
                 }
             }
         }
@@ -795,7 +940,10 @@ fn check_param_headers(
 
 /// A header value: `=?base64?...?=` decodes (strictly) to UTF-8; anything else is literal.
 fn decode_param_header(raw: &str) -> Option<String> {
-    match raw.strip_prefix("=?base64?").and_then(|r| r.strip_suffix("?=")) {
+    match raw
+        .strip_prefix("=?base64?")
+        .and_then(|r| r.strip_suffix("?="))
+    {
         Some(encoded) => String::from_utf8(super::base64_decode(encoded)?).ok(),
         None => Some(raw.to_owned()),
     }

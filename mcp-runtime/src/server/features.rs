@@ -264,7 +264,10 @@ const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 fn encode(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(alphabet[((n >> (18 - 6 * i)) & 63) as usize] as char);
@@ -280,10 +283,14 @@ fn encode(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
 /// (`padded`) or nowhere.
 fn decode(text: &str, alphabet: &[u8; 64], padded: bool) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
-    if padded && bytes.len() % 4 != 0 {
+    if padded && !bytes.len().is_multiple_of(4) {
         return None;
     }
-    let data = if padded { text.trim_end_matches('=').as_bytes() } else { bytes };
+    let data = if padded {
+        text.trim_end_matches('=').as_bytes()
+    } else {
+        bytes
+    };
     if bytes.len() - data.len() > 2 || data.len() % 4 == 1 {
         return None;
     }
@@ -358,7 +365,10 @@ mod tests {
         for (plain, encoded) in cases {
             assert_eq!(base64(plain.as_bytes()), encoded);
             assert_eq!(base64_decode(encoded).as_deref(), Some(plain.as_bytes()));
-            assert_eq!(base64_url_decode(&base64_url(plain.as_bytes())).as_deref(), Some(plain.as_bytes()));
+            assert_eq!(
+                base64_url_decode(&base64_url(plain.as_bytes())).as_deref(),
+                Some(plain.as_bytes())
+            );
         }
         assert_eq!(base64_decode("SGVsbG8="), Some(b"Hello".to_vec()));
         assert_eq!(base64_decode("SGVsbG8"), None, "missing padding");

@@ -30,7 +30,10 @@ impl Filter {
             Change::Tools => self.tools_list_changed == Some(true),
             Change::Prompts => self.prompts_list_changed == Some(true),
             Change::Resources => self.resources_list_changed == Some(true),
-            Change::ResourceUpdated(uri) => self.resource_subscriptions.as_ref().is_some_and(|s| s.contains(uri)),
+            Change::ResourceUpdated(uri) => self
+                .resource_subscriptions
+                .as_ref()
+                .is_some_and(|s| s.contains(uri)),
         }
     }
 }
@@ -47,7 +50,9 @@ pub(crate) struct Listeners(Mutex<Vec<Listener>>);
 
 impl std::fmt::Debug for Listeners {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Listeners").field(&self.0.lock().map(|l| l.len()).unwrap_or_default()).finish()
+        f.debug_tuple("Listeners")
+            .field(&self.0.lock().map(|l| l.len()).unwrap_or_default())
+            .finish()
     }
 }
 
@@ -59,8 +64,17 @@ impl Listeners {
     /// Opens a stream for `filter`; its first message, sent at once, is the acknowledgement.
     pub fn listen(&self, id: RequestId, filter: Filter, stream: Emitter) {
         let ack = json!({ "notifications": filter, "_meta": subscription_meta(&id) });
-        if stream.send(jsonrpc::notification("notifications/subscriptions/acknowledged", ack)).is_ok() {
-            self.0.lock().expect("listeners").push(Listener { id, filter, stream });
+        if stream
+            .send(jsonrpc::notification(
+                "notifications/subscriptions/acknowledged",
+                ack,
+            ))
+            .is_ok()
+        {
+            self.0
+                .lock()
+                .expect("listeners")
+                .push(Listener { id, filter, stream });
         }
     }
 
@@ -76,7 +90,9 @@ impl Listeners {
                     _ => json!({}),
                 };
                 params["_meta"] = subscription_meta(&l.id);
-                let _ = l.stream.send(jsonrpc::notification(change.method(), params));
+                let _ = l
+                    .stream
+                    .send(jsonrpc::notification(change.method(), params));
             }
             true
         });

@@ -1,14 +1,14 @@
 //! The server trait that `#[mcp_server]` implements, and the dispatch of requests to it.
 
-mod catalog;
+pub(crate) mod catalog;
 mod context;
 pub(crate) mod dispatch;
 pub(crate) mod features;
 pub(crate) mod listen;
 pub(crate) mod requests;
+pub(crate) mod resolve;
 pub(crate) mod rounds;
 pub(crate) mod tasks;
-pub(crate) mod resolve;
 mod tool;
 
 use std::future::Future;
@@ -47,6 +47,8 @@ pub struct ServerDescription {
     pub title: Option<&'static str>,
     /// Guidance for the model, sent in `initialize` and `server/discover`.
     pub instructions: Option<&'static str>,
+    /// The URI of the server's icon.
+    pub icon: Option<&'static str>,
     /// The tools, in declaration order.
     pub tools: &'static [ToolDef],
     /// The resources and resource templates, in declaration order.

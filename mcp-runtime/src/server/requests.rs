@@ -81,3 +81,59 @@ pub enum RequestError {
     #[error("the client's answer is malformed: {0}")]
     Malformed(String),
 }
+
+/// Legacy requests in flight, so that `notifications/cancelled` can stop them.
+#[derive(Debug, Default)]
+pub(crate) struct Inflight(Mutex<HashMap<(SessionId, RequestId), oneshot::Sender<()>>>);
+
+/// Removes its request from [`Inflight`] when the call ends, however it ends.
+pub(crate) struct InflightGuard {
+    inflight: &'static Inflight,
+    key: Option<(SessionId, RequestId)>,
+}
+
+impl Drop for InflightGuard {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.inflight
+                .0
+                .lock()
+                .expect("inflight requests")
+                .remove(&key);
+        }
+    }
+}
+
+impl Inflight {
+    /// Registers a request; the receiver fires if the client cancels it.
+    pub fn register(
+        &'static self,
+        session: SessionId,
+        id: RequestId,
+    ) -> (oneshot::Receiver<()>, InflightGuard) {
+        let (tx, rx) = oneshot::channel();
+        self.0
+            .lock()
+            .expect("inflight requests")
+            .insert((session, id.clone()), tx);
+        (
+            rx,
+            InflightGuard {
+                inflight: self,
+                key: Some((session, id)),
+            },
+        )
+    }
+
+    /// Cancels a request (`notifications/cancelled`); unknown ids are ignored, as the spec asks.
+    pub fn cancel(&self, session: SessionId, id: RequestId) {
+        if let Some(tx) = self
+            .0
+            .lock()
+            .expect("inflight requests")
+            .remove(&(session, id))
+        {
+            let _ = tx.send(());
+        }
+    }
+}

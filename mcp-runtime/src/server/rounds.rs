@@ -46,6 +46,8 @@ pub(crate) enum Outcome<T> {
     InputRequired(JsonObject, String),
     /// It needs a capability the client did not declare.
     MissingCapability(&'static str),
+    /// The client cancelled it (`notifications/cancelled`).
+    Cancelled,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -74,7 +76,13 @@ impl Round {
         if let Some(Value::Object(responses)) = responses {
             answers.extend(responses.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
-        Ok(Self { subject: subject.to_owned(), answers, capabilities, needs: Mutex::default(), task: OnceLock::new() })
+        Ok(Self {
+            subject: subject.to_owned(),
+            answers,
+            capabilities,
+            needs: Mutex::default(),
+            task: OnceLock::new(),
+        })
     }
 
     /// Turns the call into a task.
@@ -94,7 +102,13 @@ impl Round {
 
     /// The answer to `key`, if the client gave one that fits `method`; otherwise the request
     /// is recorded and `None` returned.
-    pub fn answer(&self, key: &str, method: &str, capability: &'static str, params: &Value) -> Option<Value> {
+    pub fn answer(
+        &self,
+        key: &str,
+        method: &str,
+        capability: &'static str,
+        params: &Value,
+    ) -> Option<Value> {
         if let Some(answer) = self.answers.get(key).filter(|a| fits(method, a)) {
             return Some(answer.clone());
         }
@@ -106,7 +120,10 @@ impl Round {
         if !self.supports(capability) {
             needs.missing_capability.get_or_insert(capability);
         } else if !needs.requests.iter().any(|(k, _)| k == key) {
-            needs.requests.push((key.to_owned(), serde_json::json!({ "method": method, "params": params })));
+            needs.requests.push((
+                key.to_owned(),
+                serde_json::json!({ "method": method, "params": params }),
+            ));
         }
         None
     }
@@ -123,7 +140,10 @@ impl Round {
             return None;
         }
         let requests = needs.requests.iter().cloned().collect();
-        Some(Outcome::InputRequired(requests, seal(&self.subject, &self.answers)))
+        Some(Outcome::InputRequired(
+            requests,
+            seal(&self.subject, &self.answers),
+        ))
     }
 }
 
@@ -173,7 +193,11 @@ fn now() -> u64 {
 }
 
 fn seal(subject: &str, answers: &JsonObject) -> String {
-    let state = SealedState { s: subject.to_owned(), a: answers.clone(), t: now() };
+    let state = SealedState {
+        s: subject.to_owned(),
+        a: answers.clone(),
+        t: now(),
+    };
     let payload = serde_json::to_vec(&state).expect("state serializes");
     format!("{}.{}", base64_url(&payload), base64_url(&mac(&payload)))
 }
@@ -185,7 +209,9 @@ fn unseal(subject: &str, state: &str) -> Result<JsonObject, ErrorObject> {
     let tag = base64_url_decode(tag).ok_or_else(|| invalid("malformed"))?;
     let mut check = Hmac::<Sha256>::new_from_slice(key()).expect("HMAC takes any key length");
     check.update(&payload);
-    check.verify_slice(&tag).map_err(|_| invalid("it was not issued by this server, or was altered"))?;
+    check
+        .verify_slice(&tag)
+        .map_err(|_| invalid("it was not issued by this server, or was altered"))?;
     let state: SealedState = serde_json::from_slice(&payload).map_err(|_| invalid("malformed"))?;
     if state.s != subject {
         return Err(invalid("it belongs to another call"));
@@ -203,12 +229,29 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         round: Option<Arc<Round>>,
+        cancel: Option<(tokio::sync::oneshot::Receiver<()>, crate::server::requests::InflightGuard)>,
     }
 }
 
 impl<F> Interruptible<F> {
     pub fn new(inner: F, round: Option<Arc<Round>>) -> Self {
-        Self { inner, round }
+        Self {
+            inner,
+            round,
+            cancel: None,
+        }
+    }
+
+    /// Ends the call with [`Outcome::Cancelled`] when `cancel` fires.
+    pub fn cancellable(
+        mut self,
+        cancel: (
+            tokio::sync::oneshot::Receiver<()>,
+            crate::server::requests::InflightGuard,
+        ),
+    ) -> Self {
+        self.cancel = Some(cancel);
+        self
     }
 }
 
@@ -217,6 +260,11 @@ impl<F: Future> Future for Interruptible<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        if let Some((cancel, _)) = this.cancel.as_mut()
+            && let Poll::Ready(Ok(())) = Pin::new(cancel).poll(cx)
+        {
+            return Poll::Ready(Outcome::Cancelled);
+        }
         if let Poll::Ready(value) = this.inner.poll(cx) {
             return Poll::Ready(Outcome::Done(value));
         }

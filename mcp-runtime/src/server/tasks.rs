@@ -100,7 +100,12 @@ impl Task {
 
     /// The answer to `key`, if delivered; otherwise the question is recorded and the task
     /// waits for input.
-    pub fn answer(&self, key: &str, request: Value, fits: impl Fn(&Value) -> bool) -> Option<Value> {
+    pub fn answer(
+        &self,
+        key: &str,
+        request: Value,
+        fits: impl Fn(&Value) -> bool,
+    ) -> Option<Value> {
         let mut state = self.state.lock().expect("task state");
         if let Some(answer) = state.answers.get(key).filter(|a| fits(a)) {
             return Some(answer.clone());
@@ -179,7 +184,12 @@ impl Tasks {
             answers: JsonObject::new(),
             abort: None,
         };
-        let task = Arc::new(Task { id: id.clone(), created_ms: now, state: Mutex::new(state), changed: Notify::new() });
+        let task = Arc::new(Task {
+            id: id.clone(),
+            created_ms: now,
+            state: Mutex::new(state),
+            changed: Notify::new(),
+        });
         let mut tasks = self.0.lock().expect("tasks");
         tasks.retain(|_, t| now.saturating_sub(t.created_ms) < TTL_MS);
         tasks.insert(id, task.clone());
@@ -198,7 +208,9 @@ impl Tasks {
         let mut result = task.envelope(&state);
         result["resultType"] = "complete".into();
         match state.status {
-            Status::Completed => result["result"] = state.result.clone().unwrap_or(json!({ "content": [] })),
+            Status::Completed => {
+                result["result"] = state.result.clone().unwrap_or(json!({ "content": [] }))
+            }
             Status::Failed => result["error"] = json!(state.error),
             Status::InputRequired => {
                 let requests: JsonObject = state.waiting.iter().cloned().collect();
@@ -214,7 +226,8 @@ impl Tasks {
         let task = self.find(id)?;
         task.set(|s| {
             if let Some(Value::Object(responses)) = responses {
-                s.answers.extend(responses.iter().map(|(k, v)| (k.clone(), v.clone())));
+                s.answers
+                    .extend(responses.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
             let answers = &s.answers;
             s.waiting.retain(|(key, _)| !answers.contains_key(key));
@@ -241,8 +254,11 @@ impl Tasks {
 
 /// The error for a request that needs the extension the client did not declare.
 pub(crate) fn extension_required() -> ErrorObject {
-    ErrorObject::new(code::MISSING_REQUIRED_CLIENT_CAPABILITY, format!("this request needs the `{EXTENSION}` extension"))
-        .with_data(json!({ "requiredCapabilities": { "extensions": { EXTENSION: {} } } }))
+    ErrorObject::new(
+        code::MISSING_REQUIRED_CLIENT_CAPABILITY,
+        format!("this request needs the `{EXTENSION}` extension"),
+    )
+    .with_data(json!({ "requiredCapabilities": { "extensions": { EXTENSION: {} } } }))
 }
 
 /// Unix milliseconds as ISO 8601 UTC (`2026-11-24T21:45:00.123Z`).
@@ -283,16 +299,25 @@ mod tests {
         let tasks = Tasks::default();
         let task = tasks.create();
         let id = task.id.clone();
-        assert!(task.answer("name", json!({"method": "elicitation/create"}), |_| true).is_none());
+        assert!(
+            task.answer("name", json!({"method": "elicitation/create"}), |_| true)
+                .is_none()
+        );
         assert_eq!(tasks.get(&id).unwrap()["status"], "input_required");
         assert!(tasks.get(&id).unwrap()["inputRequests"]["name"].is_object());
-        tasks.update(&id, Some(&json!({"name": {"action": "accept"}}))).unwrap();
+        tasks
+            .update(&id, Some(&json!({"name": {"action": "accept"}})))
+            .unwrap();
         assert_eq!(tasks.get(&id).unwrap()["status"], "working");
         assert!(task.answer("name", json!({}), |_| true).is_some());
         tasks.cancel(&id).unwrap();
         assert_eq!(tasks.get(&id).unwrap()["status"], "cancelled");
         task.finish(Ok(&CallToolResult::default()));
-        assert_eq!(tasks.get(&id).unwrap()["status"], "cancelled", "terminal states stay");
+        assert_eq!(
+            tasks.get(&id).unwrap()["status"],
+            "cancelled",
+            "terminal states stay"
+        );
         assert_eq!(tasks.get("nope").unwrap_err().code, -32602);
     }
 }

@@ -28,6 +28,8 @@ pub struct ToolDef {
     pub headers: &'static [(&'static str, &'static str)],
     /// Whether it runs as a task for clients of the tasks extension.
     pub task: super::tasks::TaskSupport,
+    /// The URI of its icon.
+    pub icon: Option<&'static str>,
 }
 
 /// Why a tool call could not start.

@@ -29,8 +29,8 @@ use crate::protocol::version::is_legacy_version_string;
 use crate::protocol::{CallToolResult, Era, ErrorObject, ProtocolVersion, code};
 use crate::server::Server;
 use crate::server::dispatch::{Answer, Dispatcher, Failure, ModernHeaders, PendingCall};
-use crate::server::rounds::Outcome;
 use crate::server::resolve::{Rejection, SessionClaim};
+use crate::server::rounds::Outcome;
 use crate::session::SessionEntry;
 
 /// The session header of the legacy era.
@@ -67,6 +67,9 @@ impl Default for HttpOptions {
         }
     }
 }
+
+/// A tool call moved into an SSE body.
+type BoxedCall = Pin<Box<dyn Future<Output = Outcome<CallToolResult>> + Send>>;
 
 struct App<S: Server> {
     dispatcher: &'static Dispatcher<S>,
@@ -259,8 +262,9 @@ impl<S: Server> App<S> {
                     Err(failure) => self.failure(&id, failure, version),
                 }
             }
-            Incoming::Notification { method, .. } => {
-                self.dispatcher.legacy_notification(&session, &method);
+            Incoming::Notification { method, params } => {
+                self.dispatcher
+                    .legacy_notification(&session, &method, params);
                 accepted()
             }
             Incoming::Response { id, outcome } => {
@@ -320,7 +324,7 @@ impl<S: Server> App<S> {
     {
         match answer {
             Answer::Ready(body) => self.json(StatusCode::OK, body, v),
-                        Answer::Deferred(future) => self.json(StatusCode::OK, future.await, v),
+            Answer::Deferred(future) => self.json(StatusCode::OK, future.await, v),
             Answer::Stream(stream) => self.stream(stream, v),
             Answer::Call(call) => self.run(call, rx, v).await,
         }
@@ -357,7 +361,7 @@ impl<S: Server> App<S> {
         let call = PendingCall {
             id,
             version,
-            future: future as Pin<Box<dyn Future<Output = Outcome<CallToolResult>> + Send>>,
+            future: future as BoxedCall,
         };
         self.sse(first, rx, Some(call), None, v)
     }
@@ -368,14 +372,14 @@ impl<S: Server> App<S> {
         &self,
         first: Vec<u8>,
         rx: mpsc::UnboundedReceiver<Vec<u8>>,
-        call: Option<PendingCall<Pin<Box<dyn Future<Output = Outcome<CallToolResult>> + Send>>>>,
+        call: Option<PendingCall<BoxedCall>>,
         done: Option<Vec<u8>>,
         v: Option<ProtocolVersion>,
     ) -> Response {
         struct Pump {
             first: Option<Vec<u8>>,
             rx: mpsc::UnboundedReceiver<Vec<u8>>,
-            call: Option<PendingCall<Pin<Box<dyn Future<Output = Outcome<CallToolResult>> + Send>>>>,
+            call: Option<PendingCall<BoxedCall>>,
             done: Option<Vec<u8>>,
             wire: Option<&'static WireLog>,
             version: Option<ProtocolVersion>,
@@ -426,7 +430,11 @@ impl<S: Server> App<S> {
     }
 
     /// An SSE response that relays `stream` until the client goes away, with keep-alives.
-    fn stream(&self, stream: mpsc::UnboundedReceiver<Vec<u8>>, version: Option<ProtocolVersion>) -> Response {
+    fn stream(
+        &self,
+        stream: mpsc::UnboundedReceiver<Vec<u8>>,
+        version: Option<ProtocolVersion>,
+    ) -> Response {
         relay(stream, self.wire, version)
     }
 

@@ -98,9 +98,10 @@ impl<S: Server> Connection<S> {
                 let reply = reply.unwrap_or_else(|f| jsonrpc::error_response(Some(&id), &f.error));
                 self.send(version, reply);
             }
-            Incoming::Notification { method, .. } => {
+            Incoming::Notification { method, params } => {
                 if let Some(session) = self.session.get() {
-                    self.dispatcher.legacy_notification(session, &method);
+                    self.dispatcher
+                        .legacy_notification(session, &method, params);
                 }
             }
             Incoming::Response { id, outcome } => {
@@ -172,7 +173,7 @@ impl<S: Server> Connection<S> {
     ) -> Result<Vec<u8>, Failure> {
         let call = match answer {
             Answer::Ready(body) => return Ok(body),
-                        Answer::Deferred(future) => return Ok(future.await),
+            Answer::Deferred(future) => return Ok(future.await),
             Answer::Stream(mut stream) => {
                 // On stdio the stream is the connection: relay until it closes.
                 let first = stream.recv().await.unwrap_or_default();
@@ -199,7 +200,12 @@ impl<S: Server> Connection<S> {
         while let Ok(message) = rx.try_recv() {
             self.send(version, message);
         }
-                let (_, body) = PendingCall { id: call.id, version: call.version, future: () }.finish(&result);
+        let (_, body) = PendingCall {
+            id: call.id,
+            version: call.version,
+            future: (),
+        }
+        .finish(&result);
         Ok(body)
     }
 }
