@@ -136,16 +136,8 @@ impl<'a> ResourceFn<'a> {
             .skip(1)
             .filter_map(|rest| rest.split_once('}').map(|(v, _)| v.to_owned()))
             .collect();
-        let name = attrs
-            .name
-            .as_ref()
-            .map_or_else(|| method.sig.ident.unraw_string(), LitStr::value);
-        let params = method
-            .sig
-            .inputs
-            .iter()
-            .filter_map(|arg| Param::from_ast(cx, arg))
-            .collect();
+        let (name, _) = name_of(method, attrs.name.as_ref());
+        let params = params_of(cx, method);
         Some(Self {
             template: uri.contains('{'),
             description: doc_text(&method.attrs),
@@ -161,16 +153,8 @@ impl<'a> ResourceFn<'a> {
 impl<'a> PromptFn<'a> {
     fn from_ast(cx: &Ctxt, method: &'a ImplItemFn, attr: &Attribute) -> Self {
         let attrs = PromptAttrs::parse(cx, attr);
-        let (name, name_span) = match &attrs.name {
-            Some(lit) => (lit.value(), lit.span()),
-            None => (method.sig.ident.unraw_string(), method.sig.ident.span()),
-        };
-        let params = method
-            .sig
-            .inputs
-            .iter()
-            .filter_map(|arg| Param::from_ast(cx, arg))
-            .collect();
+        let (name, name_span) = name_of(method, attrs.name.as_ref());
+        let params = params_of(cx, method);
         Self {
             description: doc_text(&method.attrs),
             method,
@@ -184,6 +168,24 @@ impl<'a> PromptFn<'a> {
     pub fn arguments(&self) -> impl Iterator<Item = &Param<'a>> {
         self.params.iter().filter(|p| p.kind == ParamKind::Argument)
     }
+}
+
+/// The name clients use (the `name = ".."` given, else the method's), and the span to blame.
+fn name_of(method: &ImplItemFn, given: Option<&LitStr>) -> (String, Span) {
+    match given {
+        Some(lit) => (lit.value(), lit.span()),
+        None => (method.sig.ident.unraw_string(), method.sig.ident.span()),
+    }
+}
+
+/// The method's typed parameters.
+fn params_of<'a>(cx: &Ctxt, method: &'a ImplItemFn) -> Vec<Param<'a>> {
+    method
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|arg| Param::from_ast(cx, arg))
+        .collect()
 }
 
 /// Whether a type is `Option<..>`.
@@ -201,16 +203,8 @@ fn methods(item: &ItemImpl) -> impl Iterator<Item = &ImplItemFn> {
 impl<'a> Tool<'a> {
     fn from_ast(cx: &Ctxt, method: &'a ImplItemFn, attr: &Attribute) -> Self {
         let attrs = ToolAttrs::parse(cx, attr);
-        let (name, name_span) = match &attrs.name {
-            Some(lit) => (lit.value(), lit.span()),
-            None => (method.sig.ident.unraw_string(), method.sig.ident.span()),
-        };
-        let params = method
-            .sig
-            .inputs
-            .iter()
-            .filter_map(|arg| Param::from_ast(cx, arg))
-            .collect();
+        let (name, name_span) = name_of(method, attrs.name.as_ref());
+        let params = params_of(cx, method);
         Self {
             description: doc_text(&method.attrs),
             output: Output::from_ast(&method.sig.output),
