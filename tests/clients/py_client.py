@@ -3,7 +3,8 @@
 Run with the venv that tests/clients/install.sh builds:
 
     CACHE_DIR/venv/bin/python py_client.py [--mode default|legacy] [--header 'Name: value']...
-        [--ops JSON] [--timeout-ms N] (--http URL | --stdio CMD [ARGS...])
+        [--ops JSON] [--timeout-ms N] [--elicit JSON] [--sample TEXT] [--roots JSON]
+        [--log-level LEVEL] (--http URL | --stdio CMD [ARGS...])
 
 `--stdio` must come last: everything after it is the server command. The
 server inherits this process's full environment (the SDK would otherwise pass
@@ -15,13 +16,36 @@ only HOME/PATH/... and drop e.g. RUST_LOG). Its stderr goes to our stderr.
                 fall back to the legacy `initialize` handshake.
 --mode legacy   `Client(mode="legacy")`: `initialize` at 2025-11-25 only.
 
+Client features (each declares its capability only when given; the SDK declares
+a capability exactly when its callback is set):
+--elicit JSON      `elicitation_callback`: answer every elicitation with this
+                   ElicitResult, e.g. '{"action":"accept","content":{"name":"Ada"}}'
+--sample TEXT      `sampling_callback`: answer every sampling/createMessage with an
+                   assistant text message TEXT (model "test-model", stopReason "endTurn")
+--roots JSON       `list_roots_callback`: answer roots/list with this array of Root
+--log-level LEVEL  on a legacy connection, `logging/setLevel` LEVEL right after
+                   connecting; on a 2026-07-28 one, `Client(log_level=LEVEL)`, which
+                   stamps `io.modelcontextprotocol/logLevel` in every request's `_meta`
+                   (the era's per-request opt-in; setLevel no longer exists there).
+In 2026-07-28 the server asks for input through an `input_required` result instead
+of a request; `Client.call_tool` runs the same callbacks and retries the call.
+
 stdout carries one JSON object per line, nothing else:
     {"op":"connect","ok":true,"protocolVersion":..,"era":"modern"|"legacy","serverInfo":..,"sessionId":..}
     or, if connecting failed, {"op":"connect","ok":false,...error fields as for call...} and exit 1
+    {"op":"setLevel","ok":true,"level":"..","via":"logging/setLevel"|"_meta"} (or the error
+    fields) when --log-level is given
     {"op":"list","tools":[<Tool as parsed by the SDK>...]}
-    {"op":"call","ok":true,"result":<CallToolResult as parsed by the SDK>}
-    {"op":"call","ok":false,"error":"..","code":<JSON-RPC code|null>,"httpStatus":<int|null>,"errorType":".."}
+    {"op":"call","ok":true,"result":<CallToolResult as parsed by the SDK>,"logs":[..],"requests":[..]}
+    {"op":"call","ok":false,"error":"..","code":<JSON-RPC code|null>,"httpStatus":<int|null>,"errorType":"..",
+     "logs":[..],"requests":[..]}
     {"op":"sleep","ms":N}
+A call op {"op":"call","name":..,"args":..,"progress":true} passes a progress
+callback (the SDK then sends a progress token), and its line gets
+"progress":[{"progress":N,"total":N,"message":".."(if any)},...] in arrival order.
+"logs" lists the notifications/message that arrived while the call was in flight,
+in arrival order, as {"level":..,"data":..,"logger":..(if any)}; "requests" likewise
+lists the server's requests for input the callbacks answered, as {"method":..,"params":..}.
 A failing op never stops the remaining ops. Exit 0 once all ops ran; exit 1
 (also with a message on stderr) if connecting failed; exit 2 on bad usage.
 
@@ -40,19 +64,22 @@ import json
 import logging
 import os
 import sys
+import warnings
 from typing import Any
 
 import anyio
 import httpx2
+import mcp_types as types
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.exceptions import MCPError
+from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 USAGE = (
     "usage: py_client.py [--mode default|legacy] [--header 'Name: value']... [--ops JSON]"
-    " [--timeout-ms N] (--http URL | --stdio CMD [ARGS...])"
+    " [--timeout-ms N] [--elicit JSON] [--sample TEXT] [--roots JSON] [--log-level LEVEL]"
+    " (--http URL | --stdio CMD [ARGS...])"
 )
 
 
@@ -94,6 +121,16 @@ def parse_args(argv: list[str]) -> dict[str, Any]:
                 die_usage("--ops must be a JSON array")
         elif arg == "--timeout-ms":
             opts["timeout_ms"] = int(val)
+        elif arg == "--elicit":
+            opts["elicit"] = json.loads(val)
+        elif arg == "--sample":
+            opts["sample"] = val
+        elif arg == "--roots":
+            opts["roots"] = json.loads(val)
+            if not isinstance(opts["roots"], list):
+                die_usage("--roots must be a JSON array")
+        elif arg == "--log-level":
+            opts["log_level"] = val
         else:
             die_usage(f"unknown option {arg!r}")
     if ("http" in opts) == ("stdio" in opts):
@@ -128,6 +165,75 @@ class HttpTrace:
             self.session_id = sid
 
 
+class CallRecord:
+    """What the server sends a client while one call is in flight."""
+
+    def __init__(self, progress: bool) -> None:
+        self.logs: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
+        self.progress: list[dict[str, Any]] | None = [] if progress else None
+
+    async def on_progress(self, progress: float, total: float | None, message: str | None) -> None:
+        assert self.progress is not None
+        entry: dict[str, Any] = {"progress": progress, "total": total}
+        if message is not None:
+            entry["message"] = message
+        self.progress.append(entry)
+
+    def fields(self) -> dict[str, Any]:
+        # Copies: a callback that fires after the call settled must not change the line.
+        out: dict[str, Any] = {"logs": list(self.logs), "requests": list(self.requests)}
+        if self.progress is not None:
+            out["progress"] = list(self.progress)
+        return out
+
+
+class Callbacks:
+    """The client's answers to the server (from --elicit/--sample/--roots) and its log sink."""
+
+    def __init__(self, opts: dict[str, Any]) -> None:
+        self.opts = opts
+        self.current: CallRecord | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        # The SDK advertises a capability exactly when its callback is given.
+        out: dict[str, Any] = {"logging_callback": self.on_log}
+        if "elicit" in self.opts:
+            out["elicitation_callback"] = self.on_elicit
+        if "sample" in self.opts:
+            out["sampling_callback"] = self.on_sample
+        if "roots" in self.opts:
+            out["list_roots_callback"] = self.on_list_roots
+        return out
+
+    def _note(self, kind: str, entry: dict[str, Any]) -> None:
+        if self.current is not None:
+            getattr(self.current, kind).append(entry)
+
+    async def on_log(self, params: types.LoggingMessageNotificationParams) -> None:
+        entry: dict[str, Any] = {"level": params.level, "data": params.data}
+        if params.logger is not None:
+            entry["logger"] = params.logger
+        self._note("logs", entry)
+
+    async def on_elicit(self, ctx: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        self._note("requests", {"method": "elicitation/create", "params": dump(params)})
+        return types.ElicitResult.model_validate(self.opts["elicit"])
+
+    async def on_sample(self, ctx: Any, params: types.CreateMessageRequestParams) -> types.CreateMessageResult:
+        self._note("requests", {"method": "sampling/createMessage", "params": dump(params)})
+        return types.CreateMessageResult(
+            role="assistant",
+            content=types.TextContent(type="text", text=self.opts["sample"]),
+            model="test-model",
+            stop_reason="endTurn",
+        )
+
+    async def on_list_roots(self, ctx: Any) -> types.ListRootsResult:
+        self._note("requests", {"method": "roots/list", "params": None})
+        return types.ListRootsResult(roots=[types.Root.model_validate(r) for r in self.opts["roots"]])
+
+
 def error_fields(e: BaseException, trace: HttpTrace) -> dict[str, Any]:
     # anyio task groups wrap transport failures (e.g. connection refused);
     # report the first real cause, not the group.
@@ -145,7 +251,7 @@ def error_fields(e: BaseException, trace: HttpTrace) -> dict[str, Any]:
     return out
 
 
-async def run_op(client: Client, op: dict[str, Any], trace: HttpTrace) -> dict[str, Any]:
+async def run_op(client: Client, op: dict[str, Any], trace: HttpTrace, callbacks: Callbacks) -> dict[str, Any]:
     kind = op.get("op")
     if kind == "sleep":
         await anyio.sleep(op.get("ms", 0) / 1000)
@@ -158,11 +264,36 @@ async def run_op(client: Client, op: dict[str, Any], trace: HttpTrace) -> dict[s
             result = await client.list_tools(cache_mode="bypass")
             return {"op": "list", "tools": [dump(t) for t in result.tools]}
         if kind == "call":
-            result = await client.call_tool(op["name"], op.get("args") or {})
-            return {"op": "call", "ok": True, "result": dump(result)}
+            record = CallRecord(bool(op.get("progress")))
+            callbacks.current = record
+            try:
+                result = await client.call_tool(
+                    op["name"],
+                    op.get("args") or {},
+                    progress_callback=record.on_progress if record.progress is not None else None,
+                )
+                return {"op": "call", "ok": True, "result": dump(result), **record.fields()}
+            except Exception as e:
+                return {"op": "call", **error_fields(e, trace), **record.fields()}
+            finally:
+                callbacks.current = None
         return {"op": kind, "ok": False, "error": f"unknown op {kind!r}", "code": None, "httpStatus": None}
     except Exception as e:  # an op failure is data for the test, not a crash
         return {"op": kind, **error_fields(e, trace)}
+
+
+async def set_log_level(client: Client, level: str, modern: bool, trace: HttpTrace) -> dict[str, Any]:
+    if modern:
+        # Client(log_level=...) already stamps it on every request.
+        return {"op": "setLevel", "ok": True, "level": level, "via": "_meta"}
+    trace.error_statuses.clear()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            await client.set_logging_level(level)  # type: ignore[arg-type]
+        return {"op": "setLevel", "ok": True, "level": level, "via": "logging/setLevel"}
+    except Exception as e:
+        return {"op": "setLevel", **error_fields(e, trace)}
 
 
 async def main(opts: dict[str, Any]) -> int:
@@ -182,7 +313,15 @@ async def main(opts: dict[str, Any]) -> int:
         else:
             cmd = opts["stdio"]
             server = StdioServerParameters(command=cmd[0], args=cmd[1:], env=dict(os.environ))
-        client = Client(server, mode=mode, read_timeout_seconds=timeout_s)
+        callbacks = Callbacks(opts)
+        client = Client(
+            server,
+            mode=mode,
+            read_timeout_seconds=timeout_s,
+            # No effect on a legacy connection (there logging/setLevel governs, see below).
+            log_level=opts.get("log_level"),
+            **callbacks.kwargs(),
+        )
         try:
             await client.__aenter__()
         except Exception as e:  # incl. ExceptionGroup from the transport's task group
@@ -191,18 +330,21 @@ async def main(opts: dict[str, Any]) -> int:
             return 1
         try:
             info = client.server_info
+            modern = client.protocol_version in MODERN_PROTOCOL_VERSIONS
             emit(
                 {
                     "op": "connect",
                     "ok": True,
                     "protocolVersion": client.protocol_version,
-                    "era": "modern" if client.protocol_version in MODERN_PROTOCOL_VERSIONS else "legacy",
+                    "era": "modern" if modern else "legacy",
                     "serverInfo": dump(info),
                     "sessionId": trace.session_id,
                 }
             )
+            if "log_level" in opts:
+                emit(await set_log_level(client, opts["log_level"], modern, trace))
             for op in opts["ops"]:
-                emit(await run_op(client, op, trace))
+                emit(await run_op(client, op, trace, callbacks))
         finally:
             try:
                 # Closing sends DELETE for a legacy HTTP session; a failure

@@ -1,7 +1,8 @@
 // Drive the official TypeScript MCP SDK client (@modelcontextprotocol/sdk 1.32.x) from a test.
 //
 //   MCP_CLIENT_NODE_MODULES=CACHE_DIR/node/node_modules node ts_client.mjs \
-//       [--header 'Name: value']... [--ops JSON] [--timeout-ms N] (--http URL | --stdio CMD [ARGS...])
+//       [--header 'Name: value']... [--ops JSON] [--timeout-ms N] [--elicit JSON] [--sample TEXT]
+//       [--roots JSON] [--log-level LEVEL] (--http URL | --stdio CMD [ARGS...])
 //
 // Finding the SDK: this script lives in the repo, the SDK in the cache dir that
 // tests/clients/install.sh fills, and ESM `import` ignores NODE_PATH. So we build
@@ -16,13 +17,28 @@
 // TS 1.32.x only speaks the legacy handshake (initialize at 2025-11-25), so there
 // is no --mode here; the flag is accepted and ignored for symmetry with py_client.
 //
+// Client features (each declares its capability only when given):
+//   --elicit JSON      declare `elicitation` and answer every elicitation/create with this
+//                      ElicitResult, e.g. '{"action":"accept","content":{"name":"Ada"}}'
+//   --sample TEXT      declare `sampling` and answer every sampling/createMessage with an
+//                      assistant text message TEXT (model "test-model", stopReason "endTurn")
+//   --roots JSON       declare `roots` and answer roots/list with this array of Root
+//   --log-level LEVEL  send logging/setLevel LEVEL right after connecting
+//
 // stdout carries one JSON object per line, nothing else:
 //   {"op":"connect","ok":true,"protocolVersion":..,"era":"legacy","serverInfo":..,"sessionId":..}
 //   or, if connecting failed, {"op":"connect","ok":false,...error fields as for call...} and exit 1
+//   {"op":"setLevel","ok":true,"level":"..","via":"logging/setLevel"} (or the error fields) when
+//   --log-level is given
 //   {"op":"list","tools":[<Tool as parsed by the SDK>...]}
-//   {"op":"call","ok":true,"result":<CallToolResult as parsed by the SDK>}
-//   {"op":"call","ok":false,"error":"..","code":<JSON-RPC code or HTTP status|null>,"httpStatus":<int|null>,"errorType":".."}
+//   {"op":"call","ok":true,"result":<CallToolResult as parsed by the SDK>,"logs":[..]}
+//   {"op":"call","ok":false,"error":"..","code":<JSON-RPC code or HTTP status|null>,"httpStatus":<int|null>,"errorType":"..","logs":[..]}
 //   {"op":"sleep","ms":N}
+// A call op {"op":"call","name":..,"args":..,"progress":true} sends a progress token, and its
+// line gets "progress":[{"progress":N,"total":N,"message":".."(if any)},...] in arrival order.
+// "logs" lists the notifications/message that arrived while the call was in flight, in
+// arrival order, as {"level":..,"data":..,"logger":..(if any)}; "requests" likewise lists the
+// server-to-client requests the client answered, as {"method":..,"params":..}.
 // A failing op never stops the remaining ops. Exit 0 once all ops ran; exit 1
 // (also with a message on stderr) if connecting failed; exit 2 on bad usage.
 // Set MCP_CLIENT_DEBUG=1 to log transport errors (e.g. a failed GET stream) to stderr.
@@ -31,7 +47,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const USAGE =
-    "usage: ts_client.mjs [--header 'Name: value']... [--ops JSON] [--timeout-ms N] (--http URL | --stdio CMD [ARGS...])";
+    "usage: ts_client.mjs [--header 'Name: value']... [--ops JSON] [--timeout-ms N] [--elicit JSON] [--sample TEXT]" +
+    ' [--roots JSON] [--log-level LEVEL] (--http URL | --stdio CMD [ARGS...])';
 
 function dieUsage(msg) {
     process.stderr.write(`ts_client: ${msg}\n${USAGE}\n`);
@@ -62,6 +79,12 @@ function parseArgs(argv) {
             opts.ops = JSON.parse(val);
             if (!Array.isArray(opts.ops)) dieUsage('--ops must be a JSON array');
         } else if (arg === '--timeout-ms') opts.timeoutMs = Number(val);
+        else if (arg === '--elicit') opts.elicit = JSON.parse(val);
+        else if (arg === '--sample') opts.sample = val;
+        else if (arg === '--roots') {
+            opts.roots = JSON.parse(val);
+            if (!Array.isArray(opts.roots)) dieUsage('--roots must be a JSON array');
+        } else if (arg === '--log-level') opts.logLevel = val;
         else dieUsage(`unknown option ${arg}`);
     }
     if ((opts.http === undefined) === (opts.stdio === undefined)) dieUsage('exactly one of --http / --stdio is required');
@@ -77,11 +100,47 @@ const require = createRequire(nodeModules ? path.join(path.resolve(nodeModules),
 const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
 const { StreamableHTTPClientTransport, StreamableHTTPError } = require('@modelcontextprotocol/sdk/client/streamableHttp.js');
 const { StdioClientTransport } = require('@modelcontextprotocol/sdk/client/stdio.js');
-const { McpError } = require('@modelcontextprotocol/sdk/types.js');
+const {
+    McpError,
+    ElicitRequestSchema,
+    CreateMessageRequestSchema,
+    ListRootsRequestSchema,
+    LoggingMessageNotificationSchema
+} = require('@modelcontextprotocol/sdk/types.js');
 
 const debug = !!process.env.MCP_CLIENT_DEBUG;
-const client = new Client({ name: 'mcp-e2e-ts-client', version: '0.0.0' }, { capabilities: {} });
+const capabilities = {};
+if (opts.elicit !== undefined) capabilities.elicitation = { form: {} };
+if (opts.sample !== undefined) capabilities.sampling = {};
+if (opts.roots !== undefined) capabilities.roots = { listChanged: true };
+const client = new Client({ name: 'mcp-e2e-ts-client', version: '0.0.0' }, { capabilities });
 client.onerror = err => debug && process.stderr.write(`ts_client: transport error: ${err?.stack ?? err}\n`);
+
+// What arrives while a call is in flight; runOp swaps in a fresh record per call.
+let current = null;
+const note = (kind, entry) => current?.[kind].push(entry);
+client.setNotificationHandler(LoggingMessageNotificationSchema, n => {
+    const { level, data, logger } = n.params;
+    note('logs', logger === undefined ? { level, data } : { level, data, logger });
+});
+if (opts.elicit !== undefined) {
+    client.setRequestHandler(ElicitRequestSchema, req => {
+        note('requests', { method: req.method, params: req.params });
+        return opts.elicit;
+    });
+}
+if (opts.sample !== undefined) {
+    client.setRequestHandler(CreateMessageRequestSchema, req => {
+        note('requests', { method: req.method, params: req.params });
+        return { role: 'assistant', content: { type: 'text', text: opts.sample }, model: 'test-model', stopReason: 'endTurn' };
+    });
+}
+if (opts.roots !== undefined) {
+    client.setRequestHandler(ListRootsRequestSchema, req => {
+        note('requests', { method: req.method, params: req.params ?? null });
+        return { roots: opts.roots };
+    });
+}
 
 let transport;
 if (opts.http !== undefined) {
@@ -142,13 +201,31 @@ async function runOp(op) {
             } catch (err) {
                 return errorLine('list', err);
             }
-        case 'call':
-            try {
-                const result = await client.callTool({ name: op.name, arguments: op.args ?? {} }, undefined, reqOpts);
-                return { op: 'call', ok: true, result };
-            } catch (err) {
-                return errorLine('call', err);
+        case 'call': {
+            const record = { logs: [], requests: [] };
+            const callOpts = { ...reqOpts };
+            if (op.progress) {
+                record.progress = [];
+                callOpts.onprogress = p => {
+                    const { progress, total, message } = p;
+                    const entry = { progress, total };
+                    if (message !== undefined) entry.message = message;
+                    record.progress.push(entry);
+                };
             }
+            current = record;
+            let line;
+            try {
+                const result = await client.callTool({ name: op.name, arguments: op.args ?? {} }, undefined, callOpts);
+                line = { op: 'call', ok: true, result };
+            } catch (err) {
+                line = errorLine('call', err);
+            } finally {
+                current = null;
+            }
+            // Snapshot at the moment the call settled: anything later is not "during the call".
+            return { ...line, ...JSON.parse(JSON.stringify(record)) };
+        }
         default:
             return { op: op.op, ok: false, error: `unknown op ${JSON.stringify(op.op)}`, code: null, httpStatus: null };
     }
@@ -171,6 +248,14 @@ emit({
     serverInfo: client.getServerVersion() ?? null,
     sessionId: transport.sessionId ?? null
 });
+if (opts.logLevel !== undefined) {
+    try {
+        await client.setLoggingLevel(opts.logLevel, reqOpts);
+        emit({ op: 'setLevel', ok: true, level: opts.logLevel, via: 'logging/setLevel' });
+    } catch (err) {
+        emit(errorLine('setLevel', err));
+    }
+}
 for (const op of opts.ops) emit(await runOp(op));
 
 // Client.close() does not DELETE the session; do it like a well-behaved app

@@ -142,6 +142,18 @@ pub enum Target<'a> {
 
 /// Runs `ops` (see `tests/clients/*`) with one client session and returns its output lines.
 pub fn run_client(client: Client, target: Target<'_>, headers: &[&str], ops: Value) -> Vec<Value> {
+    let options: Vec<(&str, &str)> = headers.iter().map(|h| ("--header", *h)).collect();
+    run_client_with(client, target, &options, ops)
+}
+
+/// Like [`run_client`], with client options as (name, value) pairs: `--header`, `--elicit`,
+/// `--sample`, `--roots`, `--log-level` (see `tests/clients/*`).
+pub fn run_client_with(
+    client: Client,
+    target: Target<'_>,
+    options: &[(&str, &str)],
+    ops: Value,
+) -> Vec<Value> {
     let cache = clients_cache();
     let mut cmd = match client {
         Client::TypeScript => {
@@ -164,8 +176,8 @@ pub fn run_client(client: Client, target: Target<'_>, headers: &[&str], ops: Val
             c
         }
     };
-    for h in headers {
-        cmd.args(["--header", h]);
+    for (name, value) in options {
+        cmd.args([name, value]);
     }
     cmd.arg("--ops").arg(ops.to_string());
     match target {
@@ -302,6 +314,18 @@ impl Schemas {
             self.validate(version, "JSONRPCResponse", message)?;
             return self.validate(version, result_definition(result, modern), result);
         }
+        if message.get("id").is_some() {
+            // A request of the server's own (legacy era: elicitation, sampling, roots, ping).
+            self.validate(version, "JSONRPCRequest", message)?;
+            let def = match message["method"].as_str() {
+                Some("elicitation/create") => "ElicitRequest",
+                Some("sampling/createMessage") => "CreateMessageRequest",
+                Some("roots/list") => "ListRootsRequest",
+                Some("ping") => "PingRequest",
+                _ => return Ok(()),
+            };
+            return self.validate(version, def, message);
+        }
         let def = match message["method"].as_str() {
             Some("notifications/progress") => "ProgressNotification",
             Some("notifications/message") => "LoggingMessageNotification",
@@ -334,6 +358,7 @@ fn result_definition(result: &Value, modern: bool) -> &'static str {
         _ if has("serverInfo") => "InitializeResult",
         _ if has("supportedVersions") => "DiscoverResult",
         _ if has("tools") => "ListToolsResult",
+        _ if result["resultType"] == "input_required" => "InputRequiredResult",
         _ if has("content") => "CallToolResult",
         _ if modern => "Result",
         _ => "EmptyResult",
