@@ -42,9 +42,19 @@ pub struct HttpServer {
 impl HttpServer {
     /// Starts `example` with `--http 127.0.0.1:0` plus `args`, with `env` added.
     pub fn start(example_name: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_at(example_name, "127.0.0.1:0", args, env)
+    }
+
+    /// Starts `example` on a given port (to restart a server where its clients expect it).
+    pub fn start_on(example_name: &str, port: u16, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_at(example_name, &format!("127.0.0.1:{port}"), args, env)
+    }
+
+    /// Starts `example` on `addr` and waits until it serves; the URL comes from its stderr.
+    fn start_at(example_name: &str, addr: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let wire_log = temp_path(&format!("{example_name}-wire"), "jsonl");
         let mut child = Command::new(example(example_name))
-            .args(["--http", "127.0.0.1:0", "--wire-log"])
+            .args(["--http", addr, "--wire-log"])
             .arg(&wire_log)
             .args(args)
             .envs(env.iter().copied())
@@ -58,7 +68,7 @@ impl HttpServer {
         let url = loop {
             line.clear();
             if stderr.read_line(&mut line).expect("read stderr") == 0 {
-                panic!("{example_name} exited before serving");
+                panic!("{example_name} exited before serving on {addr}");
             }
             if let Some(at) = line.find("http://") {
                 break line[at..].trim().to_owned();
@@ -366,39 +376,6 @@ fn result_definition(result: &Value, modern: bool) -> &'static str {
 }
 
 impl HttpServer {
-    /// Starts `example` on a given port (to restart a server where its clients expect it).
-    pub fn start_on(example_name: &str, port: u16, args: &[&str], env: &[(&str, &str)]) -> Self {
-        let addr = format!("127.0.0.1:{port}");
-        let wire_log = temp_path(&format!("{example_name}-wire"), "jsonl");
-        let mut child = Command::new(example(example_name))
-            .args(["--http", &addr, "--wire-log"])
-            .arg(&wire_log)
-            .args(args)
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the example");
-        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if stderr.read_line(&mut line).expect("read stderr") == 0 {
-                panic!("{example_name} exited before serving on {addr}");
-            }
-            if line.contains("http://") {
-                break;
-            }
-        }
-        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-        Self {
-            child,
-            url: format!("http://{addr}/mcp"),
-            wire_log,
-        }
-    }
-
     /// How many tool results this server has sent so far.
     pub fn tool_results_sent(&self) -> usize {
         let log = std::fs::read_to_string(&self.wire_log).unwrap_or_default();
