@@ -328,7 +328,11 @@ impl<S: Server> Dispatcher<S> {
                     .notifying(self)
                     .asking(asker);
                 let handle = Session::live(session.clone(), self.store);
-                let cancel = Some(self.inflight.register(session.id(), id.clone()));
+                let cancel = Some(super::requests::Cancel::new(
+                    &self.inflight,
+                    session.id(),
+                    id.clone(),
+                ));
                 self.call_tool(
                     id,
                     version,
@@ -793,10 +797,7 @@ impl<S: Server> Dispatcher<S> {
         cx: Context,
         session: Option<Session<S::Session>>,
         round: Option<Arc<Round>>,
-        cancel: Option<(
-            tokio::sync::oneshot::Receiver<()>,
-            super::requests::InflightGuard,
-        )>,
+        cancel: Option<super::requests::Cancel>,
     ) -> Result<Answer<impl Future<Output = Outcome<CallToolResult>> + Send + 'static>, Failure>
     {
         let name = name

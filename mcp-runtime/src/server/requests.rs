@@ -3,6 +3,7 @@
 //! routes back here by id.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -86,45 +87,56 @@ pub enum RequestError {
 #[derive(Debug, Default)]
 pub(crate) struct Inflight(Mutex<HashMap<(SessionId, RequestId), oneshot::Sender<()>>>);
 
-/// Removes its request from [`Inflight`] when the call ends, however it ends.
-pub(crate) struct InflightGuard {
+/// A legacy call's cancellation. Registered only once the call first waits, so a call that
+/// finishes at once costs no bookkeeping; unregistered when the call ends, however it ends.
+pub(crate) struct Cancel {
     inflight: &'static Inflight,
-    key: Option<(SessionId, RequestId)>,
+    key: (SessionId, RequestId),
+    signal: Option<oneshot::Receiver<()>>,
 }
 
-impl Drop for InflightGuard {
+impl Cancel {
+    pub fn new(inflight: &'static Inflight, session: SessionId, id: RequestId) -> Self {
+        Self {
+            inflight,
+            key: (session, id),
+            signal: None,
+        }
+    }
+
+    /// Whether the client cancelled the call; call it when the call is pending.
+    pub fn poll_cancelled(&mut self, cx: &mut std::task::Context<'_>) -> bool {
+        let inflight = self.inflight;
+        let key = &self.key;
+        let signal = self.signal.get_or_insert_with(|| {
+            let (tx, rx) = oneshot::channel();
+            inflight
+                .0
+                .lock()
+                .expect("inflight requests")
+                .insert(key.clone(), tx);
+            rx
+        });
+        matches!(
+            std::pin::Pin::new(signal).poll(cx),
+            std::task::Poll::Ready(Ok(()))
+        )
+    }
+}
+
+impl Drop for Cancel {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
+        if self.signal.is_some() {
             self.inflight
                 .0
                 .lock()
                 .expect("inflight requests")
-                .remove(&key);
+                .remove(&self.key);
         }
     }
 }
 
 impl Inflight {
-    /// Registers a request; the receiver fires if the client cancels it.
-    pub fn register(
-        &'static self,
-        session: SessionId,
-        id: RequestId,
-    ) -> (oneshot::Receiver<()>, InflightGuard) {
-        let (tx, rx) = oneshot::channel();
-        self.0
-            .lock()
-            .expect("inflight requests")
-            .insert((session, id.clone()), tx);
-        (
-            rx,
-            InflightGuard {
-                inflight: self,
-                key: Some((session, id)),
-            },
-        )
-    }
-
     /// Cancels a request (`notifications/cancelled`); unknown ids are ignored, as the spec asks.
     pub fn cancel(&self, session: SessionId, id: RequestId) {
         if let Some(tx) = self

@@ -229,7 +229,7 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         round: Option<Arc<Round>>,
-        cancel: Option<(tokio::sync::oneshot::Receiver<()>, crate::server::requests::InflightGuard)>,
+        cancel: Option<crate::server::requests::Cancel>,
     }
 }
 
@@ -242,14 +242,8 @@ impl<F> Interruptible<F> {
         }
     }
 
-    /// Ends the call with [`Outcome::Cancelled`] when `cancel` fires.
-    pub fn cancellable(
-        mut self,
-        cancel: (
-            tokio::sync::oneshot::Receiver<()>,
-            crate::server::requests::InflightGuard,
-        ),
-    ) -> Self {
+    /// Ends the call with [`Outcome::Cancelled`] when the client cancels it.
+    pub fn cancellable(mut self, cancel: crate::server::requests::Cancel) -> Self {
         self.cancel = Some(cancel);
         self
     }
@@ -260,13 +254,13 @@ impl<F: Future> Future for Interruptible<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        if let Some((cancel, _)) = this.cancel.as_mut()
-            && let Poll::Ready(Ok(())) = Pin::new(cancel).poll(cx)
-        {
-            return Poll::Ready(Outcome::Cancelled);
-        }
         if let Poll::Ready(value) = this.inner.poll(cx) {
             return Poll::Ready(Outcome::Done(value));
+        }
+        if let Some(cancel) = this.cancel.as_mut()
+            && cancel.poll_cancelled(cx)
+        {
+            return Poll::Ready(Outcome::Cancelled);
         }
         // Everything a handler asks for in one poll (`join!` of several questions) is recorded
         // by now, so one round carries all of it.
