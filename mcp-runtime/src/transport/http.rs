@@ -15,7 +15,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE, HOST, ORIGIN};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use serde::Deserialize;
@@ -34,11 +34,11 @@ use crate::server::rounds::Outcome;
 use crate::session::SessionEntry;
 
 /// The session header of the legacy era.
-pub const SESSION_HEADER: &str = "mcp-session-id";
+pub const SESSION_HEADER: HeaderName = HeaderName::from_static("mcp-session-id");
 /// The revision header.
-pub const PROTOCOL_VERSION_HEADER: &str = "mcp-protocol-version";
-const METHOD_HEADER: &str = "mcp-method";
-const NAME_HEADER: &str = "mcp-name";
+pub const PROTOCOL_VERSION_HEADER: HeaderName = HeaderName::from_static("mcp-protocol-version");
+const METHOD_HEADER: HeaderName = HeaderName::from_static("mcp-method");
+const NAME_HEADER: HeaderName = HeaderName::from_static("mcp-name");
 const KEEPALIVE: Duration = Duration::from_secs(25);
 
 /// Settings of the HTTP transport.
@@ -139,7 +139,7 @@ async fn post<S: Server>(
         let e = ErrorObject::invalid_request("`Content-Type` must be `application/json`");
         return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, None, &e);
     }
-    if !accepts(headers, "application/json") || !accepts(headers, "text/event-stream") {
+    if !accepts(headers, &["application/json", "text/event-stream"]) {
         let e = ErrorObject::invalid_request(
             "`Accept` must include `application/json` and `text/event-stream`",
         );
@@ -457,7 +457,7 @@ async fn get<S: Server>(
     headers: &HeaderMap,
     principal: Option<&Principal>,
 ) -> Response {
-    if !accepts(headers, "text/event-stream") {
+    if !accepts(headers, &["text/event-stream"]) {
         let e = ErrorObject::invalid_request("`Accept` must include `text/event-stream`");
         return error(StatusCode::NOT_ACCEPTABLE, None, &e);
     }
@@ -553,7 +553,8 @@ fn request_id<'a>(incoming: &'a Incoming<'_>) -> Option<&'a RequestId> {
     }
 }
 
-fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+// Looked up by `HeaderName`, so the name is not parsed again on every request.
+fn header(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -561,40 +562,43 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
-    header(headers, CONTENT_TYPE.as_str())
+    header(headers, CONTENT_TYPE)
         .and_then(|ct| ct.split(';').next())
         .is_some_and(|mt| mt.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// Whether `Accept` admits `media` (exactly, or by `type/*` or `*/*`); no `Accept` admits all.
-fn accepts(headers: &HeaderMap, media: &str) -> bool {
+/// Whether `Accept` admits every one of `media` (exactly, by `type/*` or by `*/*`); no
+/// `Accept` admits all. The header is read once for all of them.
+fn accepts(headers: &HeaderMap, media: &[&str]) -> bool {
     let Some(accept) = headers.get(ACCEPT) else {
         return true;
     };
     let Ok(accept) = accept.to_str() else {
         return false;
     };
-    let (kind, _) = media.split_once('/').expect("a media type");
-    accept
-        .split(',')
-        .map(|part| part.split(';').next().unwrap_or("").trim())
-        .any(|range| {
-            range.eq_ignore_ascii_case(media)
-                || range == "*/*"
-                || range
-                    .strip_suffix("/*")
-                    .is_some_and(|k| k.eq_ignore_ascii_case(kind))
-        })
+    media.iter().all(|media| {
+        let (kind, _) = media.split_once('/').expect("a media type");
+        accept
+            .split(',')
+            .map(|part| part.split(';').next().unwrap_or("").trim())
+            .any(|range| {
+                range.eq_ignore_ascii_case(media)
+                    || range == "*/*"
+                    || range
+                        .strip_suffix("/*")
+                        .is_some_and(|k| k.eq_ignore_ascii_case(kind))
+            })
+    })
 }
 
 /// DNS-rebinding protection: `Host` and `Origin` must name an allowed host.
 fn check_host_and_origin(options: &HttpOptions, headers: &HeaderMap) -> Result<(), String> {
-    if let Some(host) = header(headers, HOST.as_str())
+    if let Some(host) = header(headers, HOST)
         && !host_allowed(&options.allowed_hosts, host_name(host))
     {
         return Err(format!("host not allowed: {host}"));
     }
-    if let Some(origin) = header(headers, ORIGIN.as_str())
+    if let Some(origin) = header(headers, ORIGIN)
         && !origin_allowed(&options.allowed_origins, origin)
     {
         return Err(format!("origin not allowed: {origin}"));
@@ -683,20 +687,22 @@ mod tests {
 
     #[test]
     fn accept_ranges() {
+        let both = ["application/json", "text/event-stream"];
         assert!(accepts(
             &headers(&[("accept", "application/json, text/event-stream")]),
-            "text/event-stream"
+            &both
         ));
-        assert!(accepts(&headers(&[("accept", "*/*")]), "application/json"));
+        assert!(accepts(&headers(&[("accept", "*/*")]), &both));
         assert!(accepts(
             &headers(&[("accept", "text/*;q=0.5")]),
-            "text/event-stream"
+            &["text/event-stream"]
         ));
+        assert!(!accepts(&headers(&[("accept", "application/json")]), &both));
         assert!(!accepts(
-            &headers(&[("accept", "application/json")]),
-            "text/event-stream"
+            &headers(&[("accept", "text/event-stream")]),
+            &both
         ));
-        assert!(accepts(&headers(&[]), "application/json"));
+        assert!(accepts(&headers(&[]), &both));
     }
 
     #[test]
