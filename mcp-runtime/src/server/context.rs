@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::requests::{Asker, RequestError};
-use super::rounds::{Round, supports};
+use super::rounds::Round;
 use tokio::sync::mpsc;
 
 use crate::protocol::jsonrpc;
@@ -119,7 +119,7 @@ impl Context {
     pub fn client_supports(&self, capability: &str) -> bool {
         match (&self.round, &self.asker) {
             (Some(round), _) => round.supports(capability),
-            (None, Some(asker)) => supports(&asker.capabilities, capability),
+            (None, Some(asker)) => asker.capabilities.supports(capability),
             (None, None) => false,
         }
     }
@@ -173,7 +173,7 @@ impl Context {
         let (Some(asker), Some(emitter)) = (&self.asker, &self.emitter) else {
             return Err(RequestError::Unreachable);
         };
-        if !supports(&asker.capabilities, capability) {
+        if !asker.capabilities.supports(capability) {
             return Err(RequestError::Unsupported(capability));
         }
         let (id, answer) = asker.pending.register(asker.session);

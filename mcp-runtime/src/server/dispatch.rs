@@ -10,26 +10,18 @@ use serde_json::value::RawValue;
 
 use super::catalog::List;
 use super::features::CompletionRef;
-use super::rounds::{Interruptible, Outcome, Round};
+use super::rounds::{Declared, Interruptible, Outcome, Round};
 use super::tasks::TaskSupport;
 use super::{Catalog, Context, Emitter, Server, ToolCallError};
 use crate::protocol::jsonrpc::{self, RequestId};
 use crate::protocol::{
-    CacheScope, CallToolResult, ClientCapabilities, CompleteResult, Completion, Era, ErrorObject,
-    InitializeParams, Modern, ProtocolVersion, RequestMeta, SUPPORTED_VERSIONS, SetLevelParams,
-    code,
+    CacheScope, CallToolResult, CompleteResult, Completion, Era, ErrorObject, InitializeParams,
+    Modern, ProtocolVersion, SUPPORTED_VERSIONS, SetLevelParams, code,
 };
 use crate::session::{InitializeRecord, Session, SessionEntry, SessionMap, SessionStore};
 
 /// The error code of a request the client cancelled (as JSON-RPC peers such as LSP use it).
 const REQUEST_CANCELLED: i32 = -32800;
-
-/// Whether a 2026-07-28 request declares the tasks extension.
-fn has_tasks_extension(capabilities: Option<&ClientCapabilities>) -> bool {
-    capabilities
-        .and_then(|c| c.extensions.as_ref())
-        .is_some_and(|e| e.contains_key(super::tasks::EXTENSION))
-}
 
 /// A JSON-RPC error together with the HTTP status it travels with.
 #[derive(Debug)]
@@ -60,11 +52,59 @@ pub(crate) struct ModernHeaders<'a> {
     pub all: Option<&'a axum::http::HeaderMap>,
 }
 
+/// A request's `_meta`, read without copying: what the server acts on, nothing else (the
+/// client's name, for one, is skipped).
+#[derive(Debug, Default, Deserialize)]
+struct MetaView<'a> {
+    #[serde(rename = "io.modelcontextprotocol/protocolVersion", borrow)]
+    protocol_version: Option<Cow<'a, str>>,
+    #[serde(rename = "io.modelcontextprotocol/clientCapabilities", borrow)]
+    client_capabilities: Option<CapabilitiesView<'a>>,
+    #[serde(rename = "io.modelcontextprotocol/logLevel")]
+    log_level: Option<crate::protocol::LoggingLevel>,
+    #[serde(rename = "progressToken")]
+    progress_token: Option<RequestId>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CapabilitiesView<'a> {
+    #[serde(borrow)]
+    sampling: Option<&'a RawValue>,
+    #[serde(borrow)]
+    elicitation: Option<&'a RawValue>,
+    #[serde(borrow)]
+    roots: Option<&'a RawValue>,
+    #[serde(borrow)]
+    extensions: Option<&'a RawValue>,
+}
+
+impl MetaView<'_> {
+    /// The declared capabilities; none without the capabilities object.
+    fn declared(&self) -> Declared {
+        let Some(caps) = &self.client_capabilities else {
+            return Declared::default();
+        };
+        // Extension keys are read only when a client declares extensions at all.
+        let tasks = caps.extensions.is_some_and(|e| {
+            serde_json::from_str::<std::collections::HashMap<Cow<'_, str>, serde::de::IgnoredAny>>(
+                e.get(),
+            )
+            .is_ok_and(|e| e.contains_key(super::tasks::EXTENSION))
+        });
+        Declared {
+            sampling: caps.sampling.is_some(),
+            elicitation: caps.elicitation.is_some(),
+            roots: caps.roots.is_some(),
+            tasks,
+        }
+    }
+}
+
 /// The params fields any method here needs, parsed in one pass; unknown fields are ignored.
 #[derive(Debug, Default, Deserialize)]
 struct Params<'a> {
-    #[serde(rename = "_meta")]
-    meta: Option<RequestMeta>,
+    #[serde(rename = "_meta", borrow)]
+    meta: Option<MetaView<'a>>,
     #[serde(borrow)]
     name: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -322,7 +362,9 @@ impl<S: Server> Dispatcher<S> {
                 let asker = super::requests::Asker {
                     pending: &self.pending,
                     session: session.id(),
-                    capabilities: session.initialize_record().capabilities.clone(),
+                    capabilities: Declared::from_capabilities(
+                        &session.initialize_record().capabilities,
+                    ),
                 };
                 let cx = Context::new(version, emitter, meta.progress_token, session.log_level())
                     .notifying(self)
@@ -434,8 +476,8 @@ impl<S: Server> Dispatcher<S> {
         }
         let meta = params.meta.take().unwrap_or_default();
         let log_level = meta.log_level;
-        let capabilities = meta.client_capabilities.clone().unwrap_or_default();
-        if let Some(answer) = self.shared(id, version, method, raw, Some(capabilities), || {
+        let declared = meta.declared();
+        if let Some(answer) = self.shared(id, version, method, raw, Some(declared), || {
             Context::new(version, None, None, log_level).notifying(self)
         }) {
             return answer.map(Shared::into_answer);
@@ -460,16 +502,12 @@ impl<S: Server> Dispatcher<S> {
                     .notifying(self);
                 let name = params.name.as_deref().unwrap_or_default();
                 let subject = format!("tools/call:{name}");
-                let tasks = has_tasks_extension(meta.client_capabilities.as_ref());
+                let tasks = declared.tasks;
                 let support = self.catalog.task_support(name);
                 if support == TaskSupport::Required && !tasks {
                     return Err(Failure::bad_request(super::tasks::extension_required()));
                 }
-                let round = self.round(
-                    &subject,
-                    &params,
-                    meta.client_capabilities.unwrap_or_default(),
-                )?;
+                let round = self.round(&subject, &params, declared)?;
                 if tasks && support != TaskSupport::Forbidden {
                     return self
                         .call_as_task(id, version, &params, cx, round)
@@ -487,7 +525,7 @@ impl<S: Server> Dispatcher<S> {
                 )
             }
             "tasks/get" | "tasks/update" | "tasks/cancel" => {
-                if !has_tasks_extension(meta.client_capabilities.as_ref()) {
+                if !declared.tasks {
                     return Err(Failure::bad_request(super::tasks::extension_required()));
                 }
                 let task_id = params.task_id.as_deref().ok_or_else(|| {
@@ -521,7 +559,7 @@ impl<S: Server> Dispatcher<S> {
         &self,
         subject: &str,
         params: &Params<'_>,
-        capabilities: ClientCapabilities,
+        capabilities: Declared,
     ) -> Result<Arc<Round>, Failure> {
         let round = Round::new(
             subject,
@@ -539,7 +577,7 @@ impl<S: Server> Dispatcher<S> {
         version: ProtocolVersion,
         method: &str,
         raw: Option<&RawValue>,
-        capabilities: Option<ClientCapabilities>,
+        capabilities: Option<Declared>,
         cx: impl FnOnce() -> Context,
     ) -> Option<Result<Shared, Failure>> {
         match method {
@@ -609,7 +647,7 @@ impl<S: Server> Dispatcher<S> {
         id: &RequestId,
         version: ProtocolVersion,
         raw: Option<&RawValue>,
-        capabilities: Option<ClientCapabilities>,
+        capabilities: Option<Declared>,
         cx: Context,
     ) -> Result<Shared, Failure> {
         let params = Params::parse(raw)?;
@@ -830,7 +868,7 @@ impl<S: Server> Dispatcher<S> {
 /// Checks a 2026-07-28 request's `_meta` against its header, in the order the spec's probes
 /// expect, and returns the revision it speaks.
 fn check_meta(
-    meta: Option<&RequestMeta>,
+    meta: Option<&MetaView<'_>>,
     headers: Option<&ModernHeaders<'_>>,
 ) -> Result<ProtocolVersion, Failure> {
     let header = headers.map(|h| h.protocol_version);

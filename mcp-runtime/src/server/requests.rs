@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use crate::protocol::{ClientCapabilities, ErrorObject, RequestId};
+use crate::protocol::{ErrorObject, RequestId};
 use crate::session::SessionId;
 
 type Outcome = Result<Value, ErrorObject>;
@@ -59,7 +59,7 @@ impl Pending {
 pub(crate) struct Asker {
     pub pending: &'static Pending,
     pub session: SessionId,
-    pub capabilities: ClientCapabilities,
+    pub capabilities: super::rounds::Declared,
 }
 
 /// Why a request to the client failed.

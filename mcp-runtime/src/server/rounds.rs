@@ -26,7 +26,7 @@ pub(crate) struct Round {
     /// What the call is (tool or prompt name), so a state cannot be replayed on another call.
     subject: String,
     answers: JsonObject,
-    capabilities: ClientCapabilities,
+    capabilities: Declared,
     needs: Mutex<Needs>,
     /// Set once the call became a task: questions then wait for `tasks/update`.
     task: OnceLock<Arc<Task>>,
@@ -67,7 +67,7 @@ impl Round {
         subject: &str,
         state: Option<&str>,
         responses: Option<&Value>,
-        capabilities: ClientCapabilities,
+        capabilities: Declared,
     ) -> Result<Self, ErrorObject> {
         let mut answers = match state {
             Some(state) => unseal(subject, state)?,
@@ -97,7 +97,7 @@ impl Round {
 
     /// Whether the client declared a capability on this request.
     pub fn supports(&self, capability: &str) -> bool {
-        supports(&self.capabilities, capability)
+        self.capabilities.supports(capability)
     }
 
     /// The answer to `key`, if the client gave one that fits `method`; otherwise the request
@@ -147,13 +147,39 @@ impl Round {
     }
 }
 
-/// Whether a capability is among the declared ones.
-pub(crate) fn supports(capabilities: &ClientCapabilities, capability: &str) -> bool {
-    match capability {
-        "sampling" => capabilities.sampling.is_some(),
-        "elicitation" => capabilities.elicitation.is_some(),
-        "roots" => capabilities.roots.is_some(),
-        _ => true,
+/// Which client capabilities the server acts on were declared: all it needs to know, without
+/// keeping the objects the client sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Declared {
+    pub sampling: bool,
+    pub elicitation: bool,
+    pub roots: bool,
+    /// The tasks extension (`extensions["io.modelcontextprotocol/tasks"]`).
+    pub tasks: bool,
+}
+
+impl Declared {
+    /// From capabilities a legacy client sent in `initialize`.
+    pub fn from_capabilities(capabilities: &ClientCapabilities) -> Self {
+        Self {
+            sampling: capabilities.sampling.is_some(),
+            elicitation: capabilities.elicitation.is_some(),
+            roots: capabilities.roots.is_some(),
+            tasks: capabilities
+                .extensions
+                .as_ref()
+                .is_some_and(|e| e.contains_key(super::tasks::EXTENSION)),
+        }
+    }
+
+    /// Whether `capability` (`sampling`, `elicitation`, `roots`) was declared.
+    pub fn supports(self, capability: &str) -> bool {
+        match capability {
+            "sampling" => self.sampling,
+            "elicitation" => self.elicitation,
+            "roots" => self.roots,
+            _ => true,
+        }
     }
 }
 
