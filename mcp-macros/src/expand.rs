@@ -204,6 +204,7 @@ fn expand_args_struct(tool: &Tool<'_>) -> TokenStream {
 fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
     let name = &tool.name;
     let icon = option(tool.attrs.icon.as_ref());
+    let context = tool.params.iter().any(|p| p.kind == ParamKind::Context);
     let task = match tool.attrs.task.as_ref().map(syn::LitStr::value).as_deref() {
         Some("optional") => quote!(Optional),
         Some("required") => quote!(Required),
@@ -246,6 +247,7 @@ fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
             output_schema: #output_schema,
             headers: &[#(#headers),*],
             task: ::mcp_runtime::__private::TaskSupport::#task,
+            context: #context,
             icon: #icon,
         }
     }

@@ -289,6 +289,9 @@ pub(crate) struct Dispatcher<S: Server> {
     pub tasks: super::tasks::Tasks,
     /// Legacy requests in flight, for `notifications/cancelled`.
     pub inflight: super::requests::Inflight,
+    /// Whether any tool takes a `Context`; if none does, no call can send messages before its
+    /// result, and transports skip setting up a stream for them.
+    pub emits: bool,
     /// How often a busy session's use is written to a persistent store.
     pub touch_every: std::time::Duration,
 }
@@ -312,6 +315,7 @@ impl<S: Server> Dispatcher<S> {
             listeners: super::listen::Listeners::default(),
             tasks: super::tasks::Tasks::default(),
             inflight: super::requests::Inflight::default(),
+            emits: S::description().tools.iter().any(|t| t.context),
         }
     }
 

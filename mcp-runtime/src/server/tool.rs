@@ -30,6 +30,8 @@ pub struct ToolDef {
     pub task: super::tasks::TaskSupport,
     /// The URI of its icon.
     pub icon: Option<&'static str>,
+    /// Whether it takes a `Context`, and so may send messages before its result.
+    pub context: bool,
 }
 
 /// Why a tool call could not start.

@@ -68,6 +68,12 @@ impl Default for HttpOptions {
     }
 }
 
+/// The two ends of a call's messages, when it can send any.
+type Messages = (
+    Option<mpsc::UnboundedSender<Vec<u8>>>,
+    Option<mpsc::UnboundedReceiver<Vec<u8>>>,
+);
+
 /// A tool call moved into an SSE body.
 type BoxedCall = Pin<Box<dyn Future<Output = Outcome<CallToolResult>> + Send>>;
 
@@ -216,11 +222,11 @@ impl<S: Server> App<S> {
             name: header(headers, NAME_HEADER),
             all: Some(headers),
         };
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = self.messages();
         let version = Some(ProtocolVersion::V2026_07_28);
         match self
             .dispatcher
-            .modern(&id, &method, params, Some(&modern_headers), Some(tx))
+            .modern(&id, &method, params, Some(&modern_headers), tx)
         {
             Ok(answer) => self.answer(answer, rx, version).await,
             Err(failure) => self.failure(&id, failure, version),
@@ -253,11 +259,8 @@ impl<S: Server> App<S> {
         let version = Some(session.version());
         match incoming {
             Incoming::Request { id, method, params } => {
-                let (tx, rx) = mpsc::unbounded_channel();
-                match self
-                    .dispatcher
-                    .legacy(&session, &id, &method, params, Some(tx))
-                {
+                let (tx, rx) = self.messages();
+                match self.dispatcher.legacy(&session, &id, &method, params, tx) {
                     Ok(answer) => self.answer(answer, rx, version).await,
                     Err(failure) => self.failure(&id, failure, version),
                 }
@@ -313,10 +316,25 @@ impl<S: Server> App<S> {
         self.dispatcher.resolve(claim).await
     }
 
+    /// Where a call's messages go before its result, when any tool can send some.
+    fn messages(
+        &self,
+    ) -> (
+        Option<mpsc::UnboundedSender<Vec<u8>>>,
+        Option<mpsc::UnboundedReceiver<Vec<u8>>>,
+    ) {
+        if self.dispatcher.emits {
+            let (tx, rx) = mpsc::unbounded_channel();
+            (Some(tx), Some(rx))
+        } else {
+            (None, None)
+        }
+    }
+
     async fn answer<F>(
         &self,
         answer: Answer<F>,
-        rx: mpsc::UnboundedReceiver<Vec<u8>>,
+        rx: Option<mpsc::UnboundedReceiver<Vec<u8>>>,
         v: Option<ProtocolVersion>,
     ) -> Response
     where
@@ -334,7 +352,7 @@ impl<S: Server> App<S> {
     async fn run<F>(
         &self,
         call: PendingCall<F>,
-        mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
+        rx: Option<mpsc::UnboundedReceiver<Vec<u8>>>,
         v: Option<ProtocolVersion>,
     ) -> Response
     where
@@ -345,6 +363,21 @@ impl<S: Server> App<S> {
             version,
             future,
         } = call;
+        let Some(mut rx) = rx else {
+            // No tool can send anything before its result: plain JSON.
+            let result = future.await;
+            let (status, body) = PendingCall {
+                id,
+                version,
+                future: (),
+            }
+            .finish(&result);
+            return self.json(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                body,
+                v,
+            );
+        };
         let mut future = Box::pin(future);
         let first = tokio::select! {
             biased;
