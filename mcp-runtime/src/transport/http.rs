@@ -317,12 +317,7 @@ impl<S: Server> App<S> {
     }
 
     /// Where a call's messages go before its result, when any tool can send some.
-    fn messages(
-        &self,
-    ) -> (
-        Option<mpsc::UnboundedSender<Vec<u8>>>,
-        Option<mpsc::UnboundedReceiver<Vec<u8>>>,
-    ) {
+    fn messages(&self) -> Messages {
         if self.dispatcher.emits {
             let (tx, rx) = mpsc::unbounded_channel();
             (Some(tx), Some(rx))
