@@ -10,6 +10,7 @@ fn compile_errors() {
     t.compile_fail("tests/ui/tool/*.rs");
     t.compile_fail("tests/ui/server/*.rs");
     t.compile_fail("tests/ui/reinit/*.rs");
+    t.compile_fail("tests/ui/initialize/*.rs");
 }
 
 struct Forms;

@@ -74,6 +74,36 @@ impl Restoring {
     }
 }
 
+/// Builds each session's first state from its `initialize`.
+struct Welcoming;
+
+#[derive(Default, Serialize, Deserialize)]
+struct Greeting {
+    text: String,
+}
+
+#[mcp_server(session = Greeting, reinit = "reject")]
+impl Welcoming {
+    /// The greeting this session started with.
+    #[tool]
+    fn greeting(&self, session: Session<Greeting>) -> String {
+        session.read().text.clone()
+    }
+
+    #[on_initialize]
+    async fn welcome(&self, new: NewSession) -> Greeting {
+        let client = new
+            .initialize
+            .client_info
+            .map(|c| c.name)
+            .unwrap_or_default();
+        let who = new.principal.map(|p| p.to_string()).unwrap_or_default();
+        Greeting {
+            text: format!("welcome {who} on {client}"),
+        }
+    }
+}
+
 /// Rejects (the default for a server without state).
 struct Rejecting;
 
@@ -365,5 +395,15 @@ async fn the_session_limit_refuses_new_sessions_only() {
         text(&call(&app, Some("k1"), &first, "bump").await),
         "1",
         "existing sessions are unharmed"
+    );
+}
+
+#[tokio::test]
+async fn on_initialize_builds_the_first_state() {
+    let app = app(Welcoming, 60_000, 100).await;
+    let sid = initialize(&app, "k2").await;
+    assert_eq!(
+        text(&call(&app, Some("k2"), &sid, "greeting").await),
+        "welcome bob on first-client"
     );
 }

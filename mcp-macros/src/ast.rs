@@ -14,6 +14,8 @@ pub struct Server<'a> {
     pub tools: Vec<Tool<'a>>,
     /// Methods marked `#[on_reinit]` (a valid server has at most one).
     pub reinit_handlers: Vec<&'a ImplItemFn>,
+    /// Methods marked `#[on_initialize]` (a valid server has at most one).
+    pub init_handlers: Vec<&'a ImplItemFn>,
     pub resources: Vec<ResourceFn<'a>>,
     pub prompts: Vec<PromptFn<'a>>,
     pub completions: Vec<CompleteFn<'a>>,
@@ -102,6 +104,7 @@ impl<'a> Server<'a> {
             .map(|(f, a)| Tool::from_ast(cx, f, a))
             .collect();
         let reinit_handlers = marked("on_reinit").map(|(f, _)| f).collect();
+        let init_handlers = marked("on_initialize").map(|(f, _)| f).collect();
         let resources = marked("resource")
             .filter_map(|(f, a)| ResourceFn::from_ast(cx, f, a))
             .collect();
@@ -120,6 +123,7 @@ impl<'a> Server<'a> {
             attrs,
             tools,
             reinit_handlers,
+            init_handlers,
             resources,
             prompts,
             completions,

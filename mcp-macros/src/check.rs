@@ -17,6 +17,7 @@ pub fn check(cx: &Ctxt, server: &Server<'_>) {
     for handler in &server.reinit_handlers {
         check_reinit_handler(cx, handler);
     }
+    check_init_handlers(cx, server);
     check_features(cx, server);
     for tool in &server.tools {
         check_name(cx, tool);
@@ -393,5 +394,47 @@ fn check_task_value(cx: &Ctxt, tool: &Tool<'_>) {
                 lit.value()
             ),
         );
+    }
+}
+
+// At most one `#[on_initialize] async fn name(&self, session: NewSession) -> State`.
+fn check_init_handlers(cx: &Ctxt, server: &Server<'_>) {
+    for extra in server.init_handlers.iter().skip(1) {
+        cx.error_spanned_by(
+            &extra.sig.ident,
+            "a server has at most one `#[on_initialize]` handler",
+        );
+    }
+    for handler in &server.init_handlers {
+        let sig = &handler.sig;
+        if sig.asyncness.is_none() {
+            cx.error_spanned_by(
+                sig.fn_token,
+                "an `#[on_initialize]` handler is an `async fn`",
+            );
+        }
+        let by_ref = |r: &syn::Receiver| r.reference.is_some() && r.mutability.is_none();
+        if !matches!(sig.inputs.first(), Some(FnArg::Receiver(r)) if by_ref(r)) {
+            cx.error_spanned_by(
+                &sig.ident,
+                "an `#[on_initialize]` handler is a method taking `&self`",
+            );
+            continue;
+        }
+        let args: Vec<_> = sig.inputs.iter().skip(1).collect();
+        let is_new =
+            |a: &FnArg| matches!(a, FnArg::Typed(pt) if last_segment_is(&pt.ty, "NewSession"));
+        if args.len() != 1 || !is_new(args[0]) {
+            cx.error_spanned_by(
+                &sig.inputs,
+                "an `#[on_initialize]` handler takes one argument, `session: NewSession`",
+            );
+        }
+        if matches!(sig.output, syn::ReturnType::Default) {
+            cx.error_spanned_by(
+                &sig.ident,
+                "an `#[on_initialize]` handler returns the server's session state",
+            );
+        }
     }
 }

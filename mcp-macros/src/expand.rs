@@ -85,6 +85,37 @@ fn expand_server(server: &Server<'_>) -> TokenStream {
     }
 }
 
+/// `initial_state`: the `#[on_initialize]` handler, spanned at its return type, or the default.
+fn expand_initial_state(server: &Server<'_>) -> TokenStream {
+    let body = match server.init_handlers.first() {
+        Some(handler) => {
+            let self_ty = &server.item.self_ty;
+            let ident = &handler.sig.ident;
+            let span = match &handler.sig.output {
+                syn::ReturnType::Type(_, ty) => ty.span(),
+                syn::ReturnType::Default => ident.span(),
+            };
+            let call = quote_spanned!(span=> <#self_ty>::#ident(self, __mcp_new).await);
+            quote! {
+                async move {
+                    let __mcp_state: <Self as ::mcp_runtime::__private::Server>::Session = #call;
+                    __mcp_state
+                }
+            }
+        }
+        None => quote!(::core::future::ready(::core::default::Default::default())),
+    };
+    quote! {
+        #[allow(unused_variables)]
+        fn initial_state(
+            &self,
+            __mcp_new: ::mcp_runtime::__private::NewSession,
+        ) -> impl ::core::future::Future<Output = Self::Session> + ::core::marker::Send {
+            #body
+        }
+    }
+}
+
 fn session_type(server: &Server<'_>) -> TokenStream {
     match &server.attrs.session {
         Some((_, ty)) => quote!(#ty),
@@ -123,7 +154,9 @@ fn expand_reinit(server: &Server<'_>) -> TokenStream {
             ::mcp_runtime::__private::Reinit::Reject
         )),
     };
+    let initial_state = expand_initial_state(server);
     quote! {
+        #initial_state
         const REINIT: ::mcp_runtime::__private::ReinitPolicy = ::mcp_runtime::__private::ReinitPolicy::#policy;
         #[allow(unused_variables)]
         fn reinit(
@@ -335,6 +368,12 @@ fn fallback(server: &Server<'_>) -> TokenStream {
             impl ::mcp_runtime::__private::Server for #self_ty {
                 type Session = #session_ty;
                 const REINIT: ::mcp_runtime::__private::ReinitPolicy = ::mcp_runtime::__private::ReinitPolicy::Reject;
+                fn initial_state(
+                    &self,
+                    _: ::mcp_runtime::__private::NewSession,
+                ) -> impl ::core::future::Future<Output = Self::Session> + ::core::marker::Send {
+                    ::core::future::ready(::core::default::Default::default())
+                }
                 fn description() -> &'static ::mcp_runtime::__private::ServerDescription {
                     static DESCRIPTION: ::mcp_runtime::__private::ServerDescription = ::mcp_runtime::__private::ServerDescription {
                         name: ::core::env!("CARGO_PKG_NAME"),
@@ -405,7 +444,14 @@ fn strip_helpers(item: &ItemImpl) -> ItemImpl {
     let mut item = item.clone();
     for member in &mut item.items {
         let ImplItem::Fn(f) = member else { continue };
-        let helpers = ["tool", "resource", "prompt", "complete", "on_reinit"];
+        let helpers = [
+            "tool",
+            "resource",
+            "prompt",
+            "complete",
+            "on_reinit",
+            "on_initialize",
+        ];
         if !f
             .attrs
             .iter()

@@ -51,3 +51,10 @@ pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
 pub fn complete(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::misplaced("complete", attr.into(), item.into()).into()
 }
+
+/// Marks the method of an `#[mcp_server]` impl block that builds a new session's state from its
+/// `initialize` request.
+#[proc_macro_attribute]
+pub fn on_initialize(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::misplaced("on_initialize", attr.into(), item.into()).into()
+}

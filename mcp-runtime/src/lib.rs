@@ -9,10 +9,10 @@ pub mod session;
 pub mod transport;
 
 pub use auth::Principal;
-pub use mcp_macros::{complete, mcp_server, on_reinit, prompt, resource, tool};
+pub use mcp_macros::{complete, mcp_server, on_initialize, on_reinit, prompt, resource, tool};
 pub use serve::{Options, Serve, Transport, router};
 pub use server::{Change, Context, ElicitResult, RequestError, Server};
-pub use session::{Reinit, ReinitRequest, Session};
+pub use session::{NewSession, Reinit, ReinitRequest, Session};
 
 /// Errors of serving.
 #[derive(Debug, thiserror::Error)]
@@ -49,8 +49,8 @@ pub mod prelude {
         Role,
     };
     pub use crate::{
-        Context, Principal, Reinit, ReinitRequest, Serve, Session, complete, mcp_server, on_reinit,
-        prompt, resource, tool,
+        Context, NewSession, Principal, Reinit, ReinitRequest, Serve, Session, complete,
+        mcp_server, on_initialize, on_reinit, prompt, resource, tool,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
@@ -71,7 +71,7 @@ pub mod __private {
         Context, IntoToolResult, Json, Server, ServerDescription, ToolCallError, ToolDef,
         assert_param, output_schema, parse_arguments,
     };
-    pub use crate::session::{Reinit, ReinitPolicy, ReinitRequest, Session};
+    pub use crate::session::{NewSession, Reinit, ReinitPolicy, ReinitRequest, Session};
     pub use schemars;
     pub use serde;
     pub use serde_json::value::RawValue;

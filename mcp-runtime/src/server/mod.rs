@@ -34,7 +34,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::protocol::{CallToolResult, Completion, GetPromptResult, ReadResourceResult};
-use crate::session::{Reinit, ReinitPolicy, ReinitRequest, Session};
+use crate::session::{NewSession, Reinit, ReinitPolicy, ReinitRequest, Session};
 
 /// The static description of a server, written by `#[mcp_server]`.
 #[derive(Debug)]
@@ -73,6 +73,10 @@ pub trait Server: Send + Sync + Sized + 'static {
 
     /// The server's static description: name, version, tools.
     fn description() -> &'static ServerDescription;
+
+    /// The first state of a session created by `initialize`: the `#[on_initialize]` handler, or
+    /// `Default::default()` without one.
+    fn initial_state(&self, session: NewSession) -> impl Future<Output = Self::Session> + Send;
 
     /// The `#[on_reinit]` handler; called only when [`Self::REINIT`] is
     /// [`ReinitPolicy::Handler`].

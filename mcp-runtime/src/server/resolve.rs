@@ -10,8 +10,8 @@ use super::dispatch::Dispatcher;
 use crate::auth::Principal;
 use crate::protocol::{ClientCapabilities, Era, ProtocolVersion};
 use crate::session::{
-    InitializeRecord, Loaded, Lookup, Reinit, ReinitPolicy, ReinitRequest, SessionEntry, SessionId,
-    StoreError, StoredSession,
+    InitializeRecord, Loaded, Lookup, NewSession, Reinit, ReinitPolicy, ReinitRequest,
+    SessionEntry, SessionId, StoreError, StoredSession,
 };
 
 /// A legacy message's claim to a session.
@@ -48,8 +48,14 @@ impl<S: Server> Dispatcher<S> {
         &'static self,
         init: InitializeRecord,
         principal: Option<&Principal>,
+        headers: &HeaderMap,
     ) -> Result<Entry<S>, Rejection> {
-        let state = S::Session::default();
+        let new = NewSession {
+            initialize: init.clone(),
+            principal: principal.cloned(),
+            headers: headers.clone(),
+        };
+        let state = self.server.initial_state(new).await;
         let entry = SessionEntry::new(
             SessionId::random(),
             init,

@@ -21,7 +21,7 @@ pub use handle::Session;
 pub use record::{InitializeRecord, StoredSession};
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
-pub use reinit::{Reinit, ReinitPolicy, ReinitRequest};
+pub use reinit::{NewSession, Reinit, ReinitPolicy, ReinitRequest};
 pub use store::{Loaded, MemoryStore, SessionStore, StoreError, StoreFuture};
 
 /// A session id: 128 bits from the operating system's CSPRNG, sent as 32 lowercase hex digits.

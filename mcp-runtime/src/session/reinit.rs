@@ -55,3 +55,15 @@ impl ReinitRequest {
             .and_then(|raw| serde_json::from_str(raw.get()).ok())
     }
 }
+
+/// A session being created by `initialize`, as an `#[on_initialize]` handler sees it: the
+/// handler builds the session's first state from it.
+#[derive(Debug)]
+pub struct NewSession {
+    /// What the client sent in `initialize`.
+    pub initialize: InitializeRecord,
+    /// The authenticated caller, if an authentication layer ran.
+    pub principal: Option<Principal>,
+    /// The request's HTTP headers (empty on stdio).
+    pub headers: HeaderMap,
+}

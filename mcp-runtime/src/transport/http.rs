@@ -242,7 +242,7 @@ impl<S: Server> App<S> {
         if let Incoming::Request { id, method, params } = &incoming
             && method == "initialize"
         {
-            return self.initialize(id, *params, principal).await;
+            return self.initialize(id, *params, principal, headers).await;
         }
         if let Some(v) = header(headers, PROTOCOL_VERSION_HEADER)
             && ProtocolVersion::parse(v).is_none_or(|v| v.era() != Era::Legacy)
@@ -282,13 +282,18 @@ impl<S: Server> App<S> {
         id: &RequestId,
         params: Option<&serde_json::value::RawValue>,
         principal: Option<&Principal>,
+        headers: &HeaderMap,
     ) -> Response {
         let record = match self.dispatcher.initialize(params) {
             Ok(record) => record,
             Err(failure) => return self.failure(id, failure, None),
         };
         let version = record.protocol_version;
-        let session = match self.dispatcher.create_session(record, principal).await {
+        let session = match self
+            .dispatcher
+            .create_session(record, principal, headers)
+            .await
+        {
             Ok(session) => session,
             Err(rejection) => return rejected(rejection, Some(id)),
         };

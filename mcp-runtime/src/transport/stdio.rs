@@ -141,8 +141,15 @@ impl<S: Server> Connection<S> {
         if method == "initialize" {
             let record = self.dispatcher.initialize(params)?;
             let version = record.protocol_version;
-            let entry =
-                SessionEntry::new(SessionId::random(), record, None, S::Session::default(), 0);
+            let entry = {
+                let new = crate::session::NewSession {
+                    initialize: record.clone(),
+                    principal: None,
+                    headers: axum::http::HeaderMap::new(),
+                };
+                let state = self.dispatcher.server.initial_state(new).await;
+                SessionEntry::new(SessionId::random(), record, None, state, 0)
+            };
             if self.session.set(Arc::new(entry)).is_err() {
                 return Err(Failure::ok(ErrorObject::invalid_request(
                     "the session is already initialized",

@@ -1,0 +1,25 @@
+use mcp_runtime::prelude::*;
+
+struct S;
+
+#[derive(Default, Serialize, Deserialize)]
+struct State {
+    n: u64,
+}
+
+#[mcp_server(session = State, reinit = "reject")]
+impl S {
+    #[on_initialize]
+    fn first(&self, name: String) -> State {
+        let _ = name;
+        State::default()
+    }
+
+    #[on_initialize]
+    async fn second(&self, new: NewSession) -> State {
+        let _ = new;
+        State::default()
+    }
+}
+
+fn main() {}
