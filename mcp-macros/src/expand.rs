@@ -85,17 +85,23 @@ fn expand_server(server: &Server<'_>) -> TokenStream {
     }
 }
 
-/// `initial_state`: the `#[on_initialize]` handler, spanned at its return type, or the default.
+/// A call of a lifecycle handler, spanned at its return type: a handler returning the wrong
+/// type (`Reinit<Other>` for state `T`) is a type error there, at the user's code.
+fn handler_call(server: &Server<'_>, handler: &syn::ImplItemFn, arg: TokenStream) -> TokenStream {
+    let self_ty = &server.item.self_ty;
+    let ident = &handler.sig.ident;
+    let span = match &handler.sig.output {
+        syn::ReturnType::Type(_, ty) => ty.span(),
+        syn::ReturnType::Default => ident.span(),
+    };
+    quote_spanned!(span=> <#self_ty>::#ident(self, #arg).await)
+}
+
+/// `initial_state`: the `#[on_initialize]` handler, or the default.
 fn expand_initial_state(server: &Server<'_>) -> TokenStream {
     let body = match server.init_handlers.first() {
         Some(handler) => {
-            let self_ty = &server.item.self_ty;
-            let ident = &handler.sig.ident;
-            let span = match &handler.sig.output {
-                syn::ReturnType::Type(_, ty) => ty.span(),
-                syn::ReturnType::Default => ident.span(),
-            };
-            let call = quote_spanned!(span=> <#self_ty>::#ident(self, __mcp_new).await);
+            let call = handler_call(server, handler, quote!(__mcp_new));
             quote! {
                 async move {
                     let __mcp_state: <Self as ::mcp_runtime::__private::Server>::Session = #call;
@@ -135,14 +141,7 @@ fn expand_reinit(server: &Server<'_>) -> TokenStream {
     };
     let body = match server.reinit_handlers.first() {
         Some(handler) => {
-            let self_ty = &server.item.self_ty;
-            let ident = &handler.sig.ident;
-            let span = match &handler.sig.output {
-                syn::ReturnType::Type(_, ty) => ty.span(),
-                syn::ReturnType::Default => ident.span(),
-            };
-            // Spanned at the handler's return type: `Reinit<Other>` is a type error there.
-            let call = quote_spanned!(span=> <#self_ty>::#ident(self, __mcp_request).await);
+            let call = handler_call(server, handler, quote!(__mcp_request));
             quote! {
                 async move {
                     let __mcp_decision: ::mcp_runtime::__private::Reinit<<Self as ::mcp_runtime::__private::Server>::Session> = #call;
