@@ -291,52 +291,6 @@ pub enum LoggingLevel {
     Emergency,
 }
 
-/// The `_meta` object of a request. In 2026-07-28 it carries the protocol version and the
-/// client's capabilities on every request; in the legacy era it may carry a progress token.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct RequestMeta {
-    /// The revision this request speaks (2026-07-28).
-    #[serde(rename = "io.modelcontextprotocol/protocolVersion")]
-    pub protocol_version: Option<String>,
-    /// The client's capabilities for this request (2026-07-28).
-    #[serde(rename = "io.modelcontextprotocol/clientCapabilities")]
-    pub client_capabilities: Option<ClientCapabilities>,
-    /// Who the client is (2026-07-28, optional).
-    #[serde(rename = "io.modelcontextprotocol/clientInfo")]
-    pub client_info: Option<Implementation>,
-    /// The log level the client opts in to for this request (2026-07-28).
-    #[serde(rename = "io.modelcontextprotocol/logLevel")]
-    pub log_level: Option<LoggingLevel>,
-    /// The token under which the client wants progress notifications.
-    #[serde(rename = "progressToken")]
-    pub progress_token: Option<ProgressToken>,
-}
-
-/// Params that only matter for their `_meta` (`server/discover`, `ping`, list requests).
-#[derive(Debug, Default, Deserialize)]
-pub struct MetaParams {
-    /// The request's `_meta`.
-    #[serde(rename = "_meta")]
-    pub meta: Option<RequestMeta>,
-    /// The pagination cursor of a list request.
-    pub cursor: Option<String>,
-}
-
-/// Params of `tools/call`; the arguments stay raw so that they deserialize straight into the
-/// tool's generated arguments struct.
-#[derive(Debug, Deserialize)]
-pub struct CallToolParams<'a> {
-    /// The tool's name.
-    #[serde(borrow)]
-    pub name: Cow<'a, str>,
-    /// The arguments object, unparsed.
-    #[serde(borrow, default)]
-    pub arguments: Option<&'a RawValue>,
-    /// The request's `_meta`.
-    #[serde(rename = "_meta")]
-    pub meta: Option<RequestMeta>,
-}
-
 /// Params of legacy `logging/setLevel`.
 #[derive(Debug, Deserialize)]
 pub struct SetLevelParams {

@@ -145,11 +145,6 @@ impl Catalog {
         Ok(&pages[page])
     }
 
-    /// The `tools/list` result for a revision (its first page).
-    pub fn tools_list(&self, v: ProtocolVersion) -> &[u8] {
-        &self.lists[List::Tools as usize][v.index()][0]
-    }
-
     /// Whether a tool runs as a task for clients of the tasks extension.
     pub fn task_support(&self, tool: &str) -> super::TaskSupport {
         self.tasks

@@ -505,18 +505,23 @@ impl<S: Server> Dispatcher<S> {
                 let cx = Context::new(version, emitter, meta.progress_token, meta.log_level)
                     .notifying(self);
                 let name = params.name.as_deref().unwrap_or_default();
-                let subject = format!("tools/call:{name}");
+                let subject = || format!("tools/call:{name}");
                 let tasks = declared.tasks;
                 let support = self.catalog.task_support(name);
                 if support == TaskSupport::Required && !tasks {
                     return Err(Failure::bad_request(super::tasks::extension_required()));
                 }
-                let round = self.round(&subject, &params, declared)?;
                 if tasks && support != TaskSupport::Forbidden {
+                    let round = self.round(&subject(), &params, declared)?;
                     return self
                         .call_as_task(id, version, &params, cx, round)
                         .map(Shared::into_answer);
                 }
+                // Only a tool that takes a `Context` can ask for input; without one, no round.
+                let round = match self.emits {
+                    true => Some(self.round(&subject(), &params, declared)?),
+                    false => None,
+                };
                 self.call_tool(
                     id,
                     version,
@@ -524,7 +529,7 @@ impl<S: Server> Dispatcher<S> {
                     params.arguments,
                     cx,
                     None,
-                    Some(round),
+                    round,
                     None,
                 )
             }

@@ -41,7 +41,7 @@ impl<T: Default + Serialize + Send + Sync + 'static> Session<T> {
         };
         Self {
             entry: Arc::new(SessionEntry::new(
-                SessionId::random(),
+                SessionId::EPHEMERAL,
                 init,
                 None,
                 T::default(),

@@ -29,6 +29,9 @@ pub use store::{Loaded, MemoryStore, SessionStore, StoreError, StoreFuture};
 pub struct SessionId(u128);
 
 impl SessionId {
+    /// The id of sessions that live only as long as one call; never sent to a client.
+    pub(crate) const EPHEMERAL: Self = Self(0);
+
     /// A fresh random id.
     pub fn random() -> Self {
         let mut bytes = [0u8; 16];
