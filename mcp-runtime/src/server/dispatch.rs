@@ -182,13 +182,22 @@ pub(crate) struct PendingCall<F> {
 impl<F> PendingCall<F> {
     /// The HTTP status and the response for how the call ended.
     pub fn finish(&self, outcome: &Outcome<CallToolResult>) -> (u16, Vec<u8>) {
-        match outcome {
-            Outcome::Done(result) => (
-                200,
-                respond(&self.id, |buf| write_call_result(buf, result, self.version)),
-            ),
-            other => outcome_response(&self.id, other),
-        }
+        call_response(&self.id, self.version, outcome)
+    }
+}
+
+/// The HTTP status and the response for how a tool call ended.
+pub(crate) fn call_response(
+    id: &RequestId,
+    version: ProtocolVersion,
+    outcome: &Outcome<CallToolResult>,
+) -> (u16, Vec<u8>) {
+    match outcome {
+        Outcome::Done(result) => (
+            200,
+            respond(id, |buf| write_call_result(buf, result, version)),
+        ),
+        other => outcome_response(id, other),
     }
 }
 
@@ -793,13 +802,7 @@ impl<S: Server> Dispatcher<S> {
             let first =
                 std::future::poll_fn(|cx| std::task::Poll::Ready(call.as_mut().poll(cx))).await;
             if let std::task::Poll::Ready(outcome) = first {
-                return PendingCall {
-                    id,
-                    version,
-                    future: (),
-                }
-                .finish(&outcome)
-                .1;
+                return call_response(&id, version, &outcome).1;
             }
             let task = self.tasks.create();
             round.become_task(task.clone());

@@ -28,7 +28,9 @@ use crate::protocol::jsonrpc::{self, Incoming, RequestId};
 use crate::protocol::version::is_legacy_version_string;
 use crate::protocol::{CallToolResult, Era, ErrorObject, ProtocolVersion, code};
 use crate::server::Server;
-use crate::server::dispatch::{Answer, Dispatcher, Failure, ModernHeaders, PendingCall};
+use crate::server::dispatch::{
+    Answer, Dispatcher, Failure, ModernHeaders, PendingCall, call_response,
+};
 use crate::server::resolve::{Rejection, SessionClaim};
 use crate::server::rounds::Outcome;
 use crate::session::SessionEntry;
@@ -366,12 +368,7 @@ impl<S: Server> App<S> {
         let Some(mut rx) = rx else {
             // No tool can send anything before its result: plain JSON.
             let result = future.await;
-            let (status, body) = PendingCall {
-                id,
-                version,
-                future: (),
-            }
-            .finish(&result);
+            let (status, body) = call_response(&id, version, &result);
             return self.json(
                 StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
                 body,
@@ -382,7 +379,7 @@ impl<S: Server> App<S> {
         let first = tokio::select! {
             biased;
             result = &mut future => {
-                                let (status, body) = PendingCall { id, version, future: () }.finish(&result);
+                                let (status, body) = call_response(&id, version, &result);
                 if let Ok(first) = rx.try_recv() {
                     return self.sse(first, rx, None, Some(body), v);
                 }

@@ -16,7 +16,7 @@ use super::WireLog;
 use crate::protocol::jsonrpc::{self, Incoming, RequestId};
 use crate::protocol::{CallToolResult, ErrorObject, ProtocolVersion};
 use crate::server::Server;
-use crate::server::dispatch::{Answer, Dispatcher, Failure, PendingCall};
+use crate::server::dispatch::{Answer, Dispatcher, Failure, call_response};
 use crate::server::rounds::Outcome;
 use crate::session::{SessionEntry, SessionId};
 
@@ -207,12 +207,7 @@ impl<S: Server> Connection<S> {
         while let Ok(message) = rx.try_recv() {
             self.send(version, message);
         }
-        let (_, body) = PendingCall {
-            id: call.id,
-            version: call.version,
-            future: (),
-        }
-        .finish(&result);
+        let (_, body) = call_response(&call.id, call.version, &result);
         Ok(body)
     }
 }
