@@ -283,6 +283,17 @@ fn write_result<T: serde::Serialize>(
     written.expect("results serialize");
 }
 
+/// The methods both eras serve alike.
+const SHARED: [&str; 7] = [
+    "tools/list",
+    "resources/list",
+    "resources/templates/list",
+    "prompts/list",
+    "resources/read",
+    "prompts/get",
+    "completion/complete",
+];
+
 /// One server's dispatcher: the user's server, its pre-serialized catalog, its sessions.
 #[derive(Debug)]
 pub(crate) struct Dispatcher<S: Server> {
@@ -360,10 +371,12 @@ impl<S: Server> Dispatcher<S> {
     ) -> Result<Answer<impl Future<Output = Outcome<CallToolResult>> + Send + 'static>, Failure>
     {
         let version = session.version();
-        if let Some(answer) = self.shared(id, version, method, raw, None, || {
-            Context::new(version, None, None, session.log_level()).notifying(self)
-        }) {
-            return answer.map(Shared::into_answer);
+        if SHARED.contains(&method) {
+            let params = Params::parse(raw)?;
+            let cx = || Context::new(version, None, None, session.log_level()).notifying(self);
+            return self
+                .shared(id, version, method, &params, raw, None, cx)
+                .map(Shared::into_answer);
         }
         match method {
             "ping" => Ok(Answer::Ready(respond(id, |buf| {
@@ -490,9 +503,9 @@ impl<S: Server> Dispatcher<S> {
         let meta = params.meta.take().unwrap_or_default();
         let log_level = meta.log_level;
         let declared = meta.declared();
-        if let Some(answer) = self.shared(id, version, method, raw, Some(declared), || {
-            Context::new(version, None, None, log_level).notifying(self)
-        }) {
+        if SHARED.contains(&method) {
+            let cx = || Context::new(version, None, None, log_level).notifying(self);
+            let answer = self.shared(id, version, method, &params, raw, Some(declared), cx);
             return answer.map(Shared::into_answer);
         }
         match method {
@@ -588,25 +601,26 @@ impl<S: Server> Dispatcher<S> {
         round.map(Arc::new).map_err(Failure::bad_request)
     }
 
-    /// Methods both eras serve alike: resources, prompts, completion. `None` for others.
+    /// Methods both eras serve alike: lists, resources, prompts, completion (see [`SHARED`]).
+    #[allow(clippy::too_many_arguments)]
     fn shared(
         &'static self,
         id: &RequestId,
         version: ProtocolVersion,
         method: &str,
+        params: &Params<'_>,
         raw: Option<&RawValue>,
         capabilities: Option<Declared>,
         cx: impl FnOnce() -> Context,
-    ) -> Option<Result<Shared, Failure>> {
+    ) -> Result<Shared, Failure> {
         match method {
-            "tools/list" => Some(self.list(id, List::Tools, version, raw)),
-            "resources/list" => Some(self.list(id, List::Resources, version, raw)),
-            "resources/templates/list" => Some(self.list(id, List::Templates, version, raw)),
-            "prompts/list" => Some(self.list(id, List::Prompts, version, raw)),
-            "resources/read" => Some(self.read_resource(id, version, raw, cx())),
-            "prompts/get" => Some(self.get_prompt(id, version, raw, capabilities, cx())),
-            "completion/complete" => Some(self.complete(id, version, raw)),
-            _ => None,
+            "tools/list" => self.list(id, List::Tools, version, params),
+            "resources/list" => self.list(id, List::Resources, version, params),
+            "resources/templates/list" => self.list(id, List::Templates, version, params),
+            "prompts/list" => self.list(id, List::Prompts, version, params),
+            "resources/read" => self.read_resource(id, version, params, cx()),
+            "prompts/get" => self.get_prompt(id, version, params, capabilities, cx()),
+            _ => self.complete(id, version, raw),
         }
     }
 
@@ -615,9 +629,8 @@ impl<S: Server> Dispatcher<S> {
         id: &RequestId,
         list: List,
         version: ProtocolVersion,
-        raw: Option<&RawValue>,
+        params: &Params<'_>,
     ) -> Result<Shared, Failure> {
-        let params = Params::parse(raw)?;
         let page = self
             .catalog
             .list(list, version, params.cursor.as_deref())
@@ -631,14 +644,13 @@ impl<S: Server> Dispatcher<S> {
         &'static self,
         id: &RequestId,
         version: ProtocolVersion,
-        raw: Option<&RawValue>,
+        params: &Params<'_>,
         cx: Context,
     ) -> Result<Shared, Failure> {
-        let params = Params::parse(raw)?;
-        let uri = params.uri.ok_or_else(|| {
+        let uri = params.uri.as_deref().ok_or_else(|| {
             Failure::ok(ErrorObject::invalid_params("`resources/read` needs `uri`"))
         })?;
-        let Some(read) = self.server.read_resource(&uri, cx) else {
+        let Some(read) = self.server.read_resource(uri, cx) else {
             // Legacy revisions answer -32002; 2026-07-28 made it -32602.
             let code = if version.era() == Era::Modern {
                 code::INVALID_PARAMS
@@ -664,16 +676,15 @@ impl<S: Server> Dispatcher<S> {
         &'static self,
         id: &RequestId,
         version: ProtocolVersion,
-        raw: Option<&RawValue>,
+        params: &Params<'_>,
         capabilities: Option<Declared>,
         cx: Context,
     ) -> Result<Shared, Failure> {
-        let params = Params::parse(raw)?;
         let name = params.name.as_deref().ok_or_else(|| {
             Failure::ok(ErrorObject::invalid_params("`prompts/get` needs `name`"))
         })?;
         let round = match capabilities {
-            Some(caps) => Some(self.round(&format!("prompts/get:{name}"), &params, caps)?),
+            Some(caps) => Some(self.round(&format!("prompts/get:{name}"), params, caps)?),
             None => None,
         };
         let cx = match &round {
