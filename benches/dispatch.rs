@@ -49,7 +49,7 @@ macro_rules! hundred_tools {
             #[allow(non_snake_case)]
             mod $name {
                 #[derive(serde::Deserialize)]
-                pub struct Arguments {
+                pub(crate) struct Arguments {
                     pub a: i64,
                     pub b: i64,
                 }

@@ -109,6 +109,6 @@ async fn main() -> std::process::ExitCode {
         eprintln!("warning: MCP_API_KEYS is empty, so every HTTP request will get 401");
     }
     Counter::default()
-        .serve_layered(|router| router.layer(keys.layer()))
+        .serve_layered(|router| router.layer(keys))
         .await
 }

@@ -1,6 +1,7 @@
 //! Streamable HTTP on the wire, in both eras: statuses, headers, JSON-RPC codes and bodies,
 //! driven in-process through the router. Every JSON-RPC message is validated against the
-//! spec's schema of its revision when `../shared/spec` is present.
+//! spec's schema of its revision by the twins in `wire_matches_the_spec`, which are reported as
+//! ignored where `../shared/spec` is absent (see `build.rs`).
 
 mod common;
 
@@ -10,6 +11,7 @@ use axum::http::{Request, StatusCode};
 use mcp_runtime::prelude::*;
 use mcp_runtime::{Options, router};
 use serde_json::{Value, json};
+use std::cell::RefCell;
 use tower::ServiceExt;
 
 struct Wire;
@@ -58,7 +60,7 @@ async fn app() -> Router {
         session_idle: std::time::Duration::from_secs(60),
         ..Options::default()
     };
-    options.http.max_body = 1024;
+    options.max_body = 1024;
     router(Wire, &options).await.expect("router")
 }
 
@@ -124,12 +126,15 @@ async fn send(app: &Router, method: &str, headers: &[(&str, &str)], body: &str) 
     }
 }
 
-fn validate(version: &str, message: &Value) {
-    if let Some(schemas) = common::Schemas::load() {
-        schemas
-            .validate_sent(version, message)
-            .unwrap_or_else(|e| panic!("{e}\n{message}"));
-    }
+thread_local! {
+    /// The JSON-RPC messages the running test saw, with their revisions. `#[tokio::test]` runs
+    /// each test's body on that test's own thread, so no test sees another's.
+    static SEEN: RefCell<Vec<(String, Value)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records `message`, sent under `version`, for the test's twin to validate.
+fn record(version: &str, message: &Value) {
+    SEEN.with_borrow_mut(|seen| seen.push((version.to_owned(), message.clone())));
 }
 
 fn initialize_body(version: &str) -> String {
@@ -210,7 +215,7 @@ async fn legacy_initialize_issues_a_session_and_negotiates_the_revision() {
             body["result"]["serverInfo"],
             json!({"name": "wire-test", "version": "9.9.9"})
         );
-        validate(agreed, &body);
+        record(agreed, &body);
     }
 }
 
@@ -225,7 +230,7 @@ async fn legacy_tools_list_and_call() {
     )
     .await
     .json();
-    validate(LEGACY, &list);
+    record(LEGACY, &list);
     let tools = list["result"]["tools"].as_array().unwrap();
     let names: Vec<_> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["add", "echo", "sleep", "work"]);
@@ -241,7 +246,7 @@ async fn legacy_tools_list_and_call() {
     let reply = legacy(&app, &sid, call).await;
     assert_eq!(reply.status, StatusCode::OK);
     let body = reply.json();
-    validate(LEGACY, &body);
+    record(LEGACY, &body);
     assert_eq!(body["id"], 3);
     assert_eq!(body["result"]["structuredContent"]["sum"], 42);
     assert_eq!(body["result"]["content"][0]["text"], r#"{"sum":42}"#);
@@ -272,7 +277,7 @@ async fn revision_2025_03_26_gets_no_structured_content() {
     let body = send(&app, "POST", &[("mcp-session-id", &sid)], &call.to_string())
         .await
         .json();
-    validate("2025-03-26", &body);
+    record("2025-03-26", &body);
     assert!(body["result"].get("structuredContent").is_none());
     assert_eq!(body["result"]["content"][0]["text"], r#"{"sum":2}"#);
     let list = send(
@@ -283,7 +288,7 @@ async fn revision_2025_03_26_gets_no_structured_content() {
     )
     .await
     .json();
-    validate("2025-03-26", &list);
+    record("2025-03-26", &list);
     assert!(list["result"]["tools"][0].get("outputSchema").is_none());
 }
 
@@ -301,11 +306,11 @@ async fn tool_errors_follow_the_spec() {
             .unwrap()
             .contains("nope")
     );
-    validate(LEGACY, &reply.json());
+    record(LEGACY, &reply.json());
 
     let bad = json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": {"name": "add", "arguments": {"a": "two", "b": 1}}});
     let body = legacy(&app, &sid, bad).await.json();
-    validate(LEGACY, &body);
+    record(LEGACY, &body);
     assert_eq!(body["result"]["isError"], true);
     let text = body["result"]["content"][0]["text"].as_str().unwrap();
     assert!(text.contains("`a`"), "the message names the field: {text}");
@@ -434,7 +439,7 @@ async fn messages_before_the_result_turn_the_response_into_sse() {
     assert_eq!(events[2]["id"], 9);
     assert_eq!(events[2]["result"]["content"][0]["text"], "done");
     for e in &events {
-        validate(LEGACY, e);
+        record(LEGACY, e);
     }
     // Without a progress token nothing is emitted: plain JSON.
     let call =
@@ -449,7 +454,7 @@ async fn modern_requests_are_stateless() {
     let discover = modern(&app, "server/discover", None, json!({"_meta": meta()})).await;
     assert_eq!(discover.status, StatusCode::OK);
     let body = discover.json();
-    validate(MODERN, &body);
+    record(MODERN, &body);
     assert_eq!(body["result"]["resultType"], "complete");
     assert!(
         body["result"]["supportedVersions"]
@@ -465,7 +470,7 @@ async fn modern_requests_are_stateless() {
     let list = modern(&app, "tools/list", None, json!({"_meta": meta()}))
         .await
         .json();
-    validate(MODERN, &list);
+    record(MODERN, &list);
     assert_eq!(list["result"]["cacheScope"], "public");
     assert!(list["result"]["ttlMs"].is_u64());
 
@@ -478,7 +483,7 @@ async fn modern_requests_are_stateless() {
     .await;
     assert_eq!(call.status, StatusCode::OK);
     let body = call.json();
-    validate(MODERN, &body);
+    record(MODERN, &body);
     assert_eq!(body["result"]["resultType"], "complete");
     assert_eq!(body["result"]["structuredContent"]["sum"], 42);
 
@@ -568,7 +573,7 @@ async fn modern_validation_order_and_codes() {
             reply.text
         );
         assert_eq!(reply.json()["id"], 1, "{what}: errors echo the id");
-        validate(MODERN, &reply.json());
+        record(MODERN, &reply.json());
     }
 
     let unsupported = json!({"_meta": {"io.modelcontextprotocol/protocolVersion": "v999.0.0", "io.modelcontextprotocol/clientCapabilities": {}}});
@@ -596,7 +601,7 @@ async fn modern_validation_order_and_codes() {
             .unwrap()
             .contains(&json!(MODERN))
     );
-    validate(MODERN, &reply.json());
+    record(MODERN, &reply.json());
 
     let name_mismatch = modern(
         &app,
@@ -628,7 +633,7 @@ async fn modern_validation_order_and_codes() {
             (StatusCode::NOT_FOUND, -32601),
             "{removed}"
         );
-        validate(MODERN, &reply.json());
+        record(MODERN, &reply.json());
     }
     for verb in ["GET", "DELETE"] {
         let reply = send(&app, verb, &[("mcp-protocol-version", MODERN)], "").await;
@@ -660,7 +665,7 @@ async fn modern_progress_streams_before_the_result() {
     );
     assert_eq!(events[2]["result"]["resultType"], "complete");
     for e in &events {
-        validate(MODERN, e);
+        record(MODERN, e);
     }
 }
 
@@ -784,7 +789,7 @@ async fn lists_are_paginated_with_opaque_cursors() {
         )
         .await
         .json();
-        validate(LEGACY, &page);
+        record(LEGACY, &page);
         let tools = page["result"]["tools"].as_array().unwrap();
         assert_eq!(tools.len(), 1);
         names.push(tools[0]["name"].as_str().unwrap().to_owned());
@@ -815,7 +820,7 @@ async fn lists_are_paginated_with_opaque_cursors() {
     )
     .await
     .json();
-    validate(MODERN, &modern_page);
+    record(MODERN, &modern_page);
     assert_eq!(modern_page["result"]["tools"][0]["name"], "work");
     assert!(modern_page["result"].get("nextCursor").is_none());
 }
@@ -841,4 +846,49 @@ async fn legacy_cancellation_stops_the_call() {
         .expect("the call ended")
         .unwrap();
     assert_eq!(reply.error_code(), -32800);
+}
+
+/// The tests above that see JSON-RPC messages, run again with every message validated against
+/// the spec's JSON schema of its revision. They take milliseconds, so running each twice costs
+/// less than any way of sharing one run.
+mod wire_matches_the_spec {
+    use super::SEEN;
+
+    /// Runs `test`, then validates the messages it recorded.
+    fn validated(test: fn()) {
+        SEEN.take();
+        test();
+        let seen = SEEN.take();
+        assert!(!seen.is_empty(), "the test recorded no messages");
+        for (version, message) in &seen {
+            crate::common::Schemas::get()
+                .validate_sent(version, message)
+                .unwrap_or_else(|e| panic!("{e}\n{message}"));
+        }
+    }
+
+    macro_rules! twins {
+        ($($name:ident)+) => {$(
+            #[test]
+            #[cfg_attr(
+                not(mcp_spec),
+                ignore = "../shared/spec is absent: the JSON-RPC messages are not validated against the spec's JSON schemas"
+            )]
+            fn $name() {
+                validated(super::$name);
+            }
+        )+};
+    }
+
+    twins! {
+        legacy_initialize_issues_a_session_and_negotiates_the_revision
+        legacy_tools_list_and_call
+        revision_2025_03_26_gets_no_structured_content
+        tool_errors_follow_the_spec
+        messages_before_the_result_turn_the_response_into_sse
+        modern_requests_are_stateless
+        modern_validation_order_and_codes
+        modern_progress_streams_before_the_result
+        lists_are_paginated_with_opaque_cursors
+    }
 }

@@ -125,7 +125,7 @@ async fn app<S: mcp_runtime::Server>(server: S, idle_ms: u64, max_sessions: usiz
     router(server, &options)
         .await
         .unwrap()
-        .layer(ApiKeys::parse("alice=k1,bob=k2").layer())
+        .layer(ApiKeys::parse("alice=k1,bob=k2"))
 }
 
 struct Reply {

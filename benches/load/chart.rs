@@ -16,7 +16,7 @@ const COLORS: [RGBColor; 7] = [
 ];
 
 /// Draws `series` (label, points of (clients, req/s)) as an SVG at `path`.
-pub fn draw(path: &Path, series: &[(&str, Vec<(f64, f64)>)]) -> Result<(), String> {
+pub(crate) fn draw(path: &Path, series: &[(&str, Vec<(f64, f64)>)]) -> Result<(), String> {
     draw_inner(path, series).map_err(|e| format!("chart {}: {e}", path.display()))
 }
 

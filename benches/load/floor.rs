@@ -43,7 +43,7 @@ struct AddArguments {
 
 /// Serves the floor on `addr` on a runtime shaped like `#[tokio::main]`'s, with
 /// `TCP_NODELAY` like the framework. Prints the framework's start-up line format.
-pub fn serve(addr: SocketAddr) -> Result<(), String> {
+pub(crate) fn serve(addr: SocketAddr) -> Result<(), String> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -16,7 +16,7 @@ use crate::proc;
 
 /// Which protocol era the virtual clients speak.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// `initialize` once per virtual client, then `tools/call` on its session.
     Legacy,
     /// Stateless 2026-07-28 requests with the revision headers and `_meta`.
@@ -24,7 +24,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub(crate) fn parse(s: &str) -> Result<Self, String> {
         match s {
             "legacy" => Ok(Self::Legacy),
             "modern" | "stateless" => Ok(Self::Modern),
@@ -34,7 +34,7 @@ impl Mode {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Legacy => "legacy",
             Self::Modern => "modern",
@@ -44,7 +44,7 @@ impl Mode {
 
 /// What to send, how hard, for how long.
 #[derive(Clone, Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub url: String,
     pub mode: Mode,
     pub concurrency: usize,
@@ -67,7 +67,7 @@ pub struct Plan {
 
 impl Plan {
     /// Parses the `run` flags; the `bool` asks for a JSON report.
-    pub fn from_args(args: &[String]) -> Result<(Self, bool), String> {
+    pub(crate) fn from_args(args: &[String]) -> Result<(Self, bool), String> {
         let mut plan = Self {
             url: String::new(),
             mode: Mode::Legacy,
@@ -136,7 +136,7 @@ fn header(line: &str) -> Result<(HeaderName, HeaderValue), String> {
 
 /// What a run measured. Latencies in microseconds.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub requests: u64,
     pub errors: u64,
     pub seconds: f64,
@@ -236,7 +236,7 @@ impl BodyTemplate {
 }
 
 /// Runs the plan on a single-threaded runtime: the generator is meant to own one core.
-pub fn run(plan: Plan) -> Result<Report, String> {
+pub(crate) fn run(plan: Plan) -> Result<Report, String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -574,7 +574,7 @@ fn summarize(mut stats: ClientStats, plan: &Plan, cpu: CpuUse) -> Report {
 
 impl Report {
     /// A human-readable summary.
-    pub fn describe(&self, plan: &Plan) -> String {
+    pub(crate) fn describe(&self, plan: &Plan) -> String {
         let mut s = format!(
             "{} {} c={} tool={}{}: {:.0} req/s over {:.1}s, {} ok, {} errors; latency p50 {:.0} µs, p90 {:.0} µs, p99 {:.0} µs, max {:.0} µs",
             plan.url,

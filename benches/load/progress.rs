@@ -43,7 +43,7 @@ impl BenchProgress {
 }
 
 /// Serves on `addr` on the runtime `#[tokio::main]` would build.
-pub fn serve(addr: SocketAddr) -> Result<(), String> {
+pub(crate) fn serve(addr: SocketAddr) -> Result<(), String> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

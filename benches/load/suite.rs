@@ -17,7 +17,7 @@ use crate::spawn::{self, Role, Server};
 
 /// Settings, from the environment so that `cargo bench` needs no arguments.
 #[derive(Debug)]
-pub struct Config {
+pub(crate) struct Config {
     /// `BENCH_DURATION`: seconds measured per run (default 2).
     pub duration: Duration,
     /// `BENCH_WARMUP`: seconds of load before measuring (default 0.5).
@@ -31,7 +31,7 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn from_env() -> Result<Self, String> {
+    pub(crate) fn from_env() -> Result<Self, String> {
         let secs = |var: &str, default: f64| -> Result<Duration, String> {
             std::env::var(var).map_or(Ok(Duration::from_secs_f64(default)), |v| {
                 v.parse::<f64>()
@@ -149,7 +149,7 @@ struct Figure {
     runs: Vec<Report>,
 }
 
-pub fn run(config: &Config) -> Result<(), String> {
+pub(crate) fn run(config: &Config) -> Result<(), String> {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let servers = start_servers(&me)?;
     let (targets, rows) = rows(&servers)?;

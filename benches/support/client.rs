@@ -14,18 +14,18 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 /// The legacy revision the benchmarks negotiate.
-pub const LEGACY_VERSION: &str = "2025-11-25";
+pub(crate) const LEGACY_VERSION: &str = "2025-11-25";
 /// The stateless revision.
-pub const MODERN_VERSION: &str = "2026-07-28";
+pub(crate) const MODERN_VERSION: &str = "2026-07-28";
 
-pub const SESSION: HeaderName = HeaderName::from_static("mcp-session-id");
-pub const PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
-pub const METHOD: HeaderName = HeaderName::from_static("mcp-method");
-pub const NAME: HeaderName = HeaderName::from_static("mcp-name");
+pub(crate) const SESSION: HeaderName = HeaderName::from_static("mcp-session-id");
+pub(crate) const PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
+pub(crate) const METHOD: HeaderName = HeaderName::from_static("mcp-method");
+pub(crate) const NAME: HeaderName = HeaderName::from_static("mcp-name");
 
 /// Where a server listens: `http://host:port/path`.
 #[derive(Debug)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     authority: String,
     host: HeaderValue,
     path: String,
@@ -33,7 +33,7 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Parses an `http://` URL; `https` is not spoken here.
-    pub fn parse(url: &str) -> Result<Arc<Self>, String> {
+    pub(crate) fn parse(url: &str) -> Result<Arc<Self>, String> {
         let uri: Uri = url.parse().map_err(|e| format!("bad URL `{url}`: {e}"))?;
         if uri.scheme_str() != Some("http") {
             return Err(format!("only http:// URLs are supported, got `{url}`"));
@@ -59,7 +59,7 @@ impl Endpoint {
 
 /// A reply, read whole.
 #[derive(Debug)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: StatusCode,
     /// The `Mcp-Session-Id` header, if any.
     pub session: Option<HeaderValue>,
@@ -69,14 +69,14 @@ pub struct Reply {
 }
 
 /// One keep-alive connection.
-pub struct Conn {
+pub(crate) struct Conn {
     endpoint: Arc<Endpoint>,
     sender: http1::SendRequest<Full<Bytes>>,
 }
 
 impl Conn {
     /// Connects, with `TCP_NODELAY` like the servers under test.
-    pub async fn open(endpoint: Arc<Endpoint>) -> Result<Self, String> {
+    pub(crate) async fn open(endpoint: Arc<Endpoint>) -> Result<Self, String> {
         let tcp = TcpStream::connect(&endpoint.authority)
             .await
             .map_err(|e| format!("connect {}: {e}", endpoint.authority))?;
@@ -92,7 +92,7 @@ impl Conn {
     }
 
     /// POSTs a JSON-RPC message with the headers every MCP POST carries, plus `extra`.
-    pub async fn post(
+    pub(crate) async fn post(
         &mut self,
         extra: &[(HeaderName, HeaderValue)],
         body: Vec<u8>,
@@ -141,7 +141,7 @@ impl Conn {
     /// Opens a legacy session: `initialize`, then `notifications/initialized`, each with the
     /// `extra` headers (say, `Authorization`). Returns the session's own headers, which every
     /// later request on it carries.
-    pub async fn initialize(
+    pub(crate) async fn initialize(
         &mut self,
         extra: &[(HeaderName, HeaderValue)],
     ) -> Result<[(HeaderName, HeaderValue); 2], String> {
@@ -171,7 +171,7 @@ impl Conn {
 
 /// The `data:` payloads of an SSE body, one per event. Events without data (a server's
 /// priming event that only sets an id or a retry) are skipped, as an SSE client does.
-pub fn sse_messages(body: &[u8]) -> Vec<Vec<u8>> {
+pub(crate) fn sse_messages(body: &[u8]) -> Vec<Vec<u8>> {
     let mut messages = Vec::new();
     let mut data: Option<Vec<u8>> = None;
     for line in body.split(|&b| b == b'\n') {

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 
 /// The core a role runs on: `BENCH_SERVER_CPU` (default 0) or `BENCH_LOAD_CPU` (default 1);
 /// `none` turns pinning off. Off on machines with one core or without `taskset`.
-pub fn cpu(role: Role) -> Option<String> {
+pub(crate) fn cpu(role: Role) -> Option<String> {
     let (var, default) = match role {
         Role::Server => ("BENCH_SERVER_CPU", "0"),
         Role::Load => ("BENCH_LOAD_CPU", "1"),
@@ -25,14 +25,14 @@ pub fn cpu(role: Role) -> Option<String> {
 
 /// Who runs on a core.
 #[derive(Clone, Copy, Debug)]
-pub enum Role {
+pub(crate) enum Role {
     Server,
     Load,
 }
 
 /// `program args...`, under `taskset -c CPU` when the role is pinned. `taskset` execs the
 /// program, so the child's pid is the program's.
-pub fn pinned(role: Role, program: impl Into<PathBuf>) -> Command {
+pub(crate) fn pinned(role: Role, program: impl Into<PathBuf>) -> Command {
     let program = program.into();
     match cpu(role) {
         Some(cpu) => {
@@ -45,7 +45,7 @@ pub fn pinned(role: Role, program: impl Into<PathBuf>) -> Command {
 }
 
 /// A running server; killed when dropped.
-pub struct Server {
+pub(crate) struct Server {
     pub url: String,
     child: Child,
 }
@@ -53,7 +53,7 @@ pub struct Server {
 impl Server {
     /// Starts `cmd` and waits for the line `... serving MCP at http://ADDR/PATH` on its stderr
     /// (the framework's and the floor's start-up line). Later stderr is passed through.
-    pub fn start(name: &str, mut cmd: Command) -> Result<Self, String> {
+    pub(crate) fn start(name: &str, mut cmd: Command) -> Result<Self, String> {
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -80,7 +80,7 @@ impl Server {
     }
 
     /// The server's pid, for its CPU time and memory.
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 }
@@ -94,7 +94,7 @@ impl Drop for Server {
 
 /// An example of this package, built in release mode next to this benchmark (`cargo build
 /// --release --example NAME`, a no-op when it is fresh).
-pub fn example_binary(name: &str) -> Result<PathBuf, String> {
+pub(crate) fn example_binary(name: &str) -> Result<PathBuf, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
         .args(["build", "--quiet", "--release", "--example", name])
@@ -119,7 +119,7 @@ pub fn example_binary(name: &str) -> Result<PathBuf, String> {
 }
 
 /// The `hello` example serving HTTP on a free loopback port, pinned to the server core.
-pub fn start_hello(extra: &[&str]) -> Result<Server, String> {
+pub(crate) fn start_hello(extra: &[&str]) -> Result<Server, String> {
     let mut cmd = pinned(Role::Server, example_binary("hello")?);
     cmd.args(["--http", "127.0.0.1:0"]).args(extra);
     Server::start("hello", cmd)

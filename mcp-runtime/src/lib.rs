@@ -1,18 +1,31 @@
-#![doc = include_str!("../../README.md")]
+#![doc = include_str!("../docs/crate.md")]
 #![doc(test(attr(deny(warnings))))]
 
 pub mod auth;
 pub mod protocol;
 mod serve;
-pub mod server;
+mod server;
 pub mod session;
-pub mod transport;
+mod transport;
 
 pub use auth::Principal;
-pub use mcp_macros::{complete, mcp_server, on_initialize, on_reinit, prompt, resource, tool};
+#[doc = include_str!("../docs/macros/complete.md")]
+pub use mcp_macros::complete;
+#[doc = include_str!("../docs/macros/mcp_server.md")]
+pub use mcp_macros::mcp_server;
+#[doc = include_str!("../docs/macros/on_initialize.md")]
+pub use mcp_macros::on_initialize;
+#[doc = include_str!("../docs/macros/on_reinit.md")]
+pub use mcp_macros::on_reinit;
+#[doc = include_str!("../docs/macros/prompt.md")]
+pub use mcp_macros::prompt;
+#[doc = include_str!("../docs/macros/resource.md")]
+pub use mcp_macros::resource;
+#[doc = include_str!("../docs/macros/tool.md")]
+pub use mcp_macros::tool;
 pub use serve::{Options, Serve, Transport, router};
 pub use server::{Change, Context, ElicitResult, RequestError, Server};
-pub use session::{NewSession, Reinit, ReinitRequest, Session};
+pub use session::{Headers, NewSession, Reinit, ReinitRequest, Session};
 
 /// Errors of serving.
 #[derive(Debug, thiserror::Error)]
@@ -43,36 +56,56 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything a server needs: `use mcp_runtime::prelude::*;`.
 pub mod prelude {
-    pub use crate::Change;
+    #[doc(no_inline)]
     pub use crate::protocol::{
         CallToolResult, Content, GetPromptResult, LoggingLevel, PromptMessage, ResourceContents,
         Role,
     };
+    #[doc(no_inline)]
     pub use crate::{
-        Context, NewSession, Principal, Reinit, ReinitRequest, Serve, Session, complete,
+        Change, Context, NewSession, Principal, Reinit, ReinitRequest, Serve, Session, complete,
         mcp_server, on_initialize, on_reinit, prompt, resource, tool,
     };
+    #[doc(no_inline)]
     pub use schemars::JsonSchema;
+    #[doc(no_inline)]
     pub use serde::{Deserialize, Serialize};
+}
+
+/// The whole wire model, for the project's own wire tests (the official example messages
+/// round-trip through it). Not public API.
+#[doc(hidden)]
+pub mod __wire {
+    pub use crate::protocol::error::*;
+    pub use crate::protocol::jsonrpc::*;
+    pub use crate::protocol::types::*;
+    pub use crate::protocol::version::*;
 }
 
 /// What generated code uses. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::protocol::{
+    pub use crate::protocol::types::{
         CallToolResult, Completion, GetPromptResult, ReadResourceResult, ToolAnnotations,
     };
+    pub use crate::protocol::uri_template::match_uri_template;
     pub use crate::server::TaskSupport;
     pub use crate::server::{
         CompletionRef, IntoCompletion, IntoPromptResult, IntoResourceContents, PromptArgumentDef,
-        PromptDef, ResourceDef, match_uri_template,
+        PromptDef, ResourceDef,
     };
     pub use crate::server::{
-        Context, IntoToolResult, Json, Server, ServerDescription, ToolCallError, ToolDef,
-        assert_param, output_schema, parse_arguments,
+        Context, IntoToolResult, Json, Server, ServerDescription, StructuredOutput, ToolCallError,
+        ToolDef, ToolParam, assert_param, output_schema, parse_arguments,
     };
-    pub use crate::session::{NewSession, Reinit, ReinitPolicy, ReinitRequest, Session};
+    pub use crate::session::reinit::ReinitPolicy;
+    pub use crate::session::{NewSession, Reinit, ReinitRequest, Session};
     pub use schemars;
     pub use serde;
     pub use serde_json::value::RawValue;
 }
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -8,8 +8,11 @@ use std::time::Duration;
 
 use axum::serve::ListenerExt;
 
+use std::sync::Arc;
+
 use crate::server::Server;
 use crate::server::dispatch::Dispatcher;
+use crate::session::resolve::Sessions;
 use crate::session::{MemoryStore, SessionMap, SessionStore};
 use crate::transport::WireLog;
 use crate::transport::http::HttpOptions;
@@ -43,13 +46,33 @@ pub enum Transport {
     Http(SocketAddr),
 }
 
-/// Everything `serve()` can be told on the command line.
+/// Everything `serve()` can be told on the command line, and a store of your own.
+///
+/// ```
+/// use std::time::Duration;
+/// use mcp_runtime::{Options, Transport};
+///
+/// let options = Options {
+///     transport: Transport::Http("127.0.0.1:8080".parse().unwrap()),
+///     session_idle: Duration::from_secs(600),
+///     ..Options::default()
+/// };
+/// assert_eq!(options.path, "/mcp");
+/// ```
 #[derive(Clone, Debug)]
 pub struct Options {
     /// The transport.
     pub transport: Transport,
-    /// HTTP settings.
-    pub http: HttpOptions,
+    /// The HTTP endpoint's path, e.g. `/mcp`.
+    pub path: String,
+    /// Host names (without port) accepted in `Host`; `*` accepts any. Guards against DNS
+    /// rebinding. Default: the loopback names.
+    pub allowed_hosts: Vec<String>,
+    /// Origins accepted in `Origin` (`scheme://host[:port]`, or a bare host name that matches
+    /// any scheme and port); `*` accepts any. Requests without `Origin` are accepted.
+    pub allowed_origins: Vec<String>,
+    /// The largest HTTP request body, in bytes; larger ones get 413.
+    pub max_body: usize,
     /// How long a legacy session may stay idle.
     pub session_idle: Duration,
     /// How long an expired session's record is retained for the re-initialization policy.
@@ -58,6 +81,8 @@ pub struct Options {
     pub max_sessions: usize,
     /// The session store: `memory`, or a `redis://` URL (feature `redis`).
     pub store: String,
+    /// A session store of your own, used instead of [`store`](Self::store).
+    pub session_store: Option<Arc<dyn SessionStore>>,
     /// How many items a page of `tools/list`, `prompts/list`, ... holds.
     pub page_size: usize,
     /// Where to record every message sent, if anywhere.
@@ -66,13 +91,18 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
+        let http = HttpOptions::default();
         Self {
             transport: Transport::Stdio,
-            http: HttpOptions::default(),
+            path: http.path,
+            allowed_hosts: http.allowed_hosts,
+            allowed_origins: http.allowed_origins,
+            max_body: http.max_body,
             session_idle: Duration::from_secs(1800),
             session_retention: Duration::from_secs(24 * 3600),
             max_sessions: 1_000_000,
             store: "memory".into(),
+            session_store: None,
             page_size: 100,
             wire_log: None,
         }
@@ -96,11 +126,11 @@ impl Options {
                 "-h" | "--help" => return Err(None),
                 "--stdio" => options.transport = Transport::Stdio,
                 "--http" => options.transport = Transport::Http(parse_value(&flag, &value()?)?),
-                "--path" => options.http.path = parse_path(value()?)?,
+                "--path" => options.path = parse_path(value()?)?,
                 "--session-idle" => {
                     options.session_idle = Duration::from_secs(parse_value(&flag, &value()?)?)
                 }
-                "--max-body" => options.http.max_body = parse_value(&flag, &value()?)?,
+                "--max-body" => options.max_body = parse_value(&flag, &value()?)?,
                 "--session-retention" => {
                     options.session_retention = Duration::from_secs(parse_value(&flag, &value()?)?)
                 }
@@ -114,12 +144,21 @@ impl Options {
             }
         }
         if !hosts.is_empty() {
-            options.http.allowed_hosts = hosts;
+            options.allowed_hosts = hosts;
         }
         if !origins.is_empty() {
-            options.http.allowed_origins = origins;
+            options.allowed_origins = origins;
         }
         Ok(options)
+    }
+
+    fn http(&self) -> HttpOptions {
+        HttpOptions {
+            path: self.path.clone(),
+            allowed_hosts: self.allowed_hosts.clone(),
+            allowed_origins: self.allowed_origins.clone(),
+            max_body: self.max_body,
+        }
     }
 }
 
@@ -199,7 +238,7 @@ pub trait Serve: Server {
 
 impl<S: Server> Serve for S {}
 
-/// The axum router that serves `server` at `options.http.path`, to mount in an application of
+/// The axum router that serves `server` at `options.path`, to mount in an application of
 /// your own (behind your own layers, such as authentication). Call it inside a Tokio runtime:
 /// it starts the task that expires idle sessions.
 pub async fn router<S: Server>(server: S, options: &Options) -> Result<axum::Router> {
@@ -207,7 +246,7 @@ pub async fn router<S: Server>(server: S, options: &Options) -> Result<axum::Rou
     tokio::spawn(sweep(dispatcher, options.session_idle));
     Ok(crate::transport::http::router(
         dispatcher,
-        options.http.clone(),
+        options.http(),
         wire,
     ))
 }
@@ -222,17 +261,20 @@ async fn start<S: Server>(server: S, options: &Options) -> Result<Started<S>> {
         None => None,
     };
     let store = open_store(options).await?;
-    let sessions = SessionMap::new(options.session_idle, options.max_sessions);
+    let map = SessionMap::new(options.session_idle, options.max_sessions);
+    let sessions = Sessions::new(map, store);
     let dispatcher: &'static Dispatcher<S> = Box::leak(Box::new(Dispatcher::new(
         server,
         sessions,
-        store,
         options.page_size,
     )));
     Ok((dispatcher, wire))
 }
 
 async fn open_store(options: &Options) -> Result<&'static dyn SessionStore> {
+    if let Some(store) = &options.session_store {
+        return Ok(&**Box::leak(Box::new(store.clone())));
+    }
     let store: Box<dyn SessionStore> = match options.store.as_str() {
         "memory" => Box::new(MemoryStore::new(options.session_retention)),
         #[cfg(feature = "redis")]
@@ -276,12 +318,12 @@ where
     let desc = S::description();
     eprintln!(
         "{} {} serving MCP at http://{local}{}",
-        desc.name, desc.version, options.http.path
+        desc.name, desc.version, options.path
     );
     tokio::spawn(sweep(dispatcher, options.session_idle));
     let router = wrap(crate::transport::http::router(
         dispatcher,
-        options.http,
+        options.http(),
         wire,
     ));
     let listener = listener.tap_io(|tcp| {
@@ -299,7 +341,7 @@ async fn sweep<S: Server>(dispatcher: &'static Dispatcher<S>, idle: Duration) {
     let mut tick = tokio::time::interval(period);
     loop {
         tick.tick().await;
-        let removed = dispatcher.sweep().await;
+        let removed = dispatcher.sessions.sweep().await;
         if removed > 0 {
             tracing::debug!(removed, "expired idle sessions");
         }
@@ -345,7 +387,7 @@ mod tests {
             o.transport,
             Transport::Http("127.0.0.1:9000".parse().unwrap())
         );
-        assert_eq!(o.http.path, "/x");
+        assert_eq!(o.path, "/x");
         assert_eq!(o.session_idle, Duration::from_secs(5));
         assert_eq!(parse(&[]).unwrap().transport, Transport::Stdio);
         assert!(parse(&["--help"]).unwrap_err().is_none());
@@ -363,7 +405,6 @@ mod tests {
         assert_eq!(
             parse(&["--allow-host", "example.com"])
                 .unwrap()
-                .http
                 .allowed_hosts,
             ["example.com"]
         );

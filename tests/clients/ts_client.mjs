@@ -105,7 +105,9 @@ const {
     ElicitRequestSchema,
     CreateMessageRequestSchema,
     ListRootsRequestSchema,
-    LoggingMessageNotificationSchema
+    LoggingMessageNotificationSchema,
+    ToolListChangedNotificationSchema,
+    PromptListChangedNotificationSchema
 } = require('@modelcontextprotocol/sdk/types.js');
 
 const debug = !!process.env.MCP_CLIENT_DEBUG;
@@ -119,6 +121,11 @@ client.onerror = err => debug && process.stderr.write(`ts_client: transport erro
 // What arrives while a call is in flight; runOp swaps in a fresh record per call.
 let current = null;
 const note = (kind, entry) => current?.[kind].push(entry);
+// List changes arrive outside any call (on the session's stream); the `changes` op reports them.
+const changes = [];
+for (const schema of [ToolListChangedNotificationSchema, PromptListChangedNotificationSchema]) {
+    client.setNotificationHandler(schema, n => changes.push(n.method));
+}
 client.setNotificationHandler(LoggingMessageNotificationSchema, n => {
     const { level, data, logger } = n.params;
     note('logs', logger === undefined ? { level, data } : { level, data, logger });
@@ -194,6 +201,14 @@ async function runOp(op) {
         case 'sleep':
             await new Promise(r => setTimeout(r, op.ms ?? 0));
             return { op: 'sleep', ms: op.ms ?? 0 };
+        case 'changes': {
+            // Waits up to `ms` for at least `count` list-change notifications.
+            const deadline = Date.now() + (op.ms ?? 5000);
+            while (changes.length < (op.count ?? 1) && Date.now() < deadline) {
+                await new Promise(r => setTimeout(r, 20));
+            }
+            return { op: 'changes', methods: [...changes] };
+        }
         case 'list':
             try {
                 const res = await client.listTools(undefined, reqOpts);

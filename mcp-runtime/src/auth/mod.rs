@@ -42,7 +42,7 @@ impl fmt::Display for Principal {
     }
 }
 
-/// Static API keys, sent as `Authorization: Bearer <key>`. Each key is `name=secret` or a bare
+/// Static API keys, sent as `Authorization: Bearer <key>`: a tower layer. Each key is `name=secret` or a bare
 /// `secret`; a bare secret's principal is `key-` plus a fingerprint of it, so that the secret
 /// itself is never stored with a session.
 #[derive(Clone)]
@@ -108,12 +108,6 @@ impl ApiKeys {
         }
         found
     }
-
-    /// The tower layer that refuses requests without a valid key (401) and inserts the
-    /// key's [`Principal`] into the others.
-    pub fn layer(self) -> ApiKeyLayer {
-        ApiKeyLayer { keys: self }
-    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -128,24 +122,20 @@ fn fingerprint(secret: &str) -> String {
     format!("{hash:016x}")
 }
 
-/// See [`ApiKeys::layer`].
-#[derive(Clone, Debug)]
-pub struct ApiKeyLayer {
-    keys: ApiKeys,
-}
-
-impl<S> tower::Layer<S> for ApiKeyLayer {
+/// As a tower layer, `ApiKeys` refuses requests without a valid key (401) and inserts the
+/// key's [`Principal`] into the others.
+impl<S> tower::Layer<S> for ApiKeys {
     type Service = ApiKeyService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
         ApiKeyService {
             inner,
-            keys: self.keys.clone(),
+            keys: self.clone(),
         }
     }
 }
 
-/// See [`ApiKeys::layer`].
+/// The service [`ApiKeys`] wraps around the MCP router.
 #[derive(Clone, Debug)]
 pub struct ApiKeyService<S> {
     inner: S,

@@ -249,6 +249,16 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Modern<T> {
 }
 
 impl<T> Modern<T> {
+    /// A complete result that is not cacheable.
+    pub fn complete(result: T) -> Self {
+        Self {
+            result_type: "complete".into(),
+            ttl_ms: None,
+            cache_scope: None,
+            result,
+        }
+    }
+
     /// A complete result that may be cached for `ttl_ms` by `scope`.
     pub fn cacheable(result: T, ttl_ms: u64, scope: CacheScope) -> Self {
         Self {
@@ -638,7 +648,7 @@ impl CallToolResult {
 mod whole {
     use serde::Serializer;
 
-    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
         if v.fract() == 0.0 && v.abs() < 9.0e15 {
             s.serialize_i64(*v as i64)
         } else {
@@ -646,7 +656,10 @@ mod whole {
         }
     }
 
-    pub fn serialize_option<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize_option<S: Serializer>(
+        v: &Option<f64>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match v {
             Some(v) => serialize(v, s),
             None => s.serialize_none(),

@@ -41,7 +41,7 @@ impl List {
 /// Pre-serialized results, one per revision: `initialize`, `server/discover`, and every page of
 /// every list.
 #[derive(Debug)]
-pub struct Catalog {
+pub(crate) struct Catalog {
     initialize: [Vec<u8>; SUPPORTED_VERSIONS.len()],
     /// By list, by revision, by page.
     lists: [[Vec<Vec<u8>>; SUPPORTED_VERSIONS.len()]; 4],
@@ -54,7 +54,7 @@ pub struct Catalog {
 
 impl Catalog {
     /// Builds every result from the server's description; lists have `page_size` items a page.
-    pub fn new(desc: &ServerDescription, page_size: usize) -> Self {
+    pub(crate) fn new(desc: &ServerDescription, page_size: usize) -> Self {
         let tools: Vec<ToolSchemas> = desc.tools.iter().map(ToolSchemas::new).collect();
         let page_size = page_size.max(1);
         let lists = List::ALL.map(|list| {
@@ -124,7 +124,7 @@ impl Catalog {
     }
 
     /// The `initialize` result for a negotiated legacy revision.
-    pub fn initialize(&self, v: ProtocolVersion) -> &[u8] {
+    pub(crate) fn initialize(&self, v: ProtocolVersion) -> &[u8] {
         &self.initialize[v.index()]
     }
 
@@ -146,7 +146,7 @@ impl Catalog {
     }
 
     /// Whether a tool runs as a task for clients of the tasks extension.
-    pub fn task_support(&self, tool: &str) -> super::TaskSupport {
+    pub(crate) fn task_support(&self, tool: &str) -> super::TaskSupport {
         self.tasks
             .iter()
             .find(|(name, _)| *name == tool)
@@ -154,7 +154,7 @@ impl Catalog {
     }
 
     /// The parameters a tool mirrors in `Mcp-Param-*` headers; empty for most tools.
-    pub fn param_headers(&self, tool: &str) -> &'static [(&'static str, &'static str)] {
+    pub(crate) fn param_headers(&self, tool: &str) -> &'static [(&'static str, &'static str)] {
         self.param_headers
             .iter()
             .find(|(name, _)| *name == tool)
@@ -162,7 +162,7 @@ impl Catalog {
     }
 
     /// The `server/discover` result.
-    pub fn discover(&self) -> &[u8] {
+    pub(crate) fn discover(&self) -> &[u8] {
         &self.discover
     }
 }
@@ -340,11 +340,11 @@ fn paginate<T: Clone, R: Serialize>(
 
 /// An opaque cursor: which list, which page.
 fn cursor(list: List, page: usize) -> String {
-    super::features::base64_url(format!("{}:{page}", list.tag()).as_bytes())
+    crate::protocol::base64::base64_url(format!("{}:{page}", list.tag()).as_bytes())
 }
 
 fn parse_cursor(list: List, cursor: &str) -> Option<usize> {
-    let decoded = String::from_utf8(super::features::base64_url_decode(cursor)?).ok()?;
+    let decoded = String::from_utf8(crate::protocol::base64::base64_url_decode(cursor)?).ok()?;
     let (tag, page) = decoded.split_once(':')?;
     if tag != list.tag() {
         return None;

@@ -21,6 +21,40 @@ pub(crate) type Emitter = mpsc::UnboundedSender<Vec<u8>>;
 ///
 /// On HTTP, the first message a handler emits turns the response into an SSE stream; a call
 /// that emits nothing is answered with plain `application/json`.
+///
+/// ```no_run
+/// use mcp_runtime::prelude::*;
+///
+/// struct Files;
+///
+/// #[mcp_server]
+/// impl Files {
+///     /// Delete files, after asking the user.
+///     #[tool(destructive)]
+///     async fn purge(&self, ctx: Context, count: u32) -> Result<String, String> {
+///         let answer = ctx
+///             .elicit(
+///                 &format!("Delete {count} files?"),
+///                 serde_json::json!({ "type": "object", "properties": {} }),
+///             )
+///             .await
+///             .map_err(|e| e.to_string())?;
+///         if answer.action != "accept" {
+///             return Ok("kept them".into());
+///         }
+///         for n in 1..=count {
+///             ctx.progress(f64::from(n), Some(f64::from(count)), None);
+///         }
+///         ctx.log(LoggingLevel::Info, Some("files"), format!("deleted {count}"));
+///         Ok(format!("deleted {count}"))
+///     }
+/// }
+///
+/// #[tokio::main]
+/// async fn main() -> std::process::ExitCode {
+///     Files.serve().await
+/// }
+/// ```
 pub struct Context {
     version: ProtocolVersion,
     emitter: Option<Emitter>,

@@ -62,7 +62,7 @@ fn subscription_meta(id: &RequestId) -> Value {
 
 impl Listeners {
     /// Opens a stream for `filter`; its first message, sent at once, is the acknowledgement.
-    pub fn listen(&self, id: RequestId, filter: Filter, stream: Emitter) {
+    pub(crate) fn listen(&self, id: RequestId, filter: Filter, stream: Emitter) {
         let ack = json!({ "notifications": filter, "_meta": subscription_meta(&id) });
         if stream
             .send(jsonrpc::notification(
@@ -79,7 +79,7 @@ impl Listeners {
     }
 
     /// Sends a change to every stream that asked for it, forgetting closed ones.
-    pub fn notify(&self, change: &Change) {
+    pub(crate) fn notify(&self, change: &Change) {
         self.0.lock().expect("listeners").retain(|l| {
             if l.stream.is_closed() {
                 return false;
@@ -95,6 +95,54 @@ impl Listeners {
                     .send(jsonrpc::notification(change.method(), params));
             }
             true
+        });
+    }
+}
+
+impl<S: super::Server> super::dispatch::Dispatcher<S> {
+    /// `subscriptions/listen` (2026-07-28): a stream that stays open, acknowledged at once.
+    pub(super) fn listen(
+        &self,
+        call: super::dispatch::Call<'_>,
+        raw: Option<&serde_json::value::RawValue>,
+    ) -> super::dispatch::Answer {
+        #[derive(Deserialize)]
+        struct ListenParams {
+            #[serde(default)]
+            notifications: Filter,
+        }
+        let params: ListenParams = super::params::parse_params(raw)?;
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        self.listeners
+            .listen(call.id.clone(), params.notifications, tx);
+        Ok(super::reply::Reply {
+            body: super::reply::Body::Stream(super::reply::Frames::relay(rx)),
+            fault: None,
+            version: Some(call.version),
+            session: None,
+        })
+    }
+}
+
+/// A change reaches the `subscriptions/listen` streams that asked for it, and the stream of
+/// every legacy session (resource updates: the sessions that subscribed).
+impl<S: super::Server> super::Notifier for super::dispatch::Dispatcher<S> {
+    fn notify(&self, change: Change) {
+        let message = match &change {
+            Change::ResourceUpdated(uri) => {
+                jsonrpc::notification(change.method(), json!({ "uri": uri }))
+            }
+            _ => jsonrpc::notification(change.method(), json!({})),
+        };
+        self.listeners.notify(&change);
+        self.sessions.map.for_each(|session| {
+            let wanted = match &change {
+                Change::ResourceUpdated(uri) => session.is_subscribed(uri),
+                _ => true,
+            };
+            if wanted {
+                session.send_on_stream(message.clone());
+            }
         });
     }
 }

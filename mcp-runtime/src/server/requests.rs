@@ -24,7 +24,7 @@ pub(crate) struct Pending {
 
 impl Pending {
     /// A fresh id, and the receiver its response will arrive on.
-    pub fn register(&self, session: SessionId) -> (RequestId, oneshot::Receiver<Outcome>) {
+    pub(crate) fn register(&self, session: SessionId) -> (RequestId, oneshot::Receiver<Outcome>) {
         let id = RequestId::String(
             format!("mcp-server-{}", self.next.fetch_add(1, Ordering::Relaxed)).into(),
         );
@@ -37,7 +37,7 @@ impl Pending {
     }
 
     /// Forgets a request whose caller gave up.
-    pub fn forget(&self, session: SessionId, id: &RequestId) {
+    pub(crate) fn forget(&self, session: SessionId, id: &RequestId) {
         self.waiting
             .lock()
             .expect("pending requests")
@@ -45,7 +45,7 @@ impl Pending {
     }
 
     /// Delivers a client's response; `false` when nothing waits for it.
-    pub fn complete(&self, session: SessionId, id: RequestId, outcome: Outcome) -> bool {
+    pub(crate) fn complete(&self, session: SessionId, id: RequestId, outcome: Outcome) -> bool {
         let waiter = self
             .waiting
             .lock()
@@ -96,7 +96,7 @@ pub(crate) struct Cancel {
 }
 
 impl Cancel {
-    pub fn new(inflight: &'static Inflight, session: SessionId, id: RequestId) -> Self {
+    pub(super) fn new(inflight: &'static Inflight, session: SessionId, id: RequestId) -> Self {
         Self {
             inflight,
             key: (session, id),
@@ -105,7 +105,7 @@ impl Cancel {
     }
 
     /// Whether the client cancelled the call; call it when the call is pending.
-    pub fn poll_cancelled(&mut self, cx: &mut std::task::Context<'_>) -> bool {
+    pub(super) fn poll_cancelled(&mut self, cx: &mut std::task::Context<'_>) -> bool {
         let inflight = self.inflight;
         let key = &self.key;
         let signal = self.signal.get_or_insert_with(|| {
@@ -138,7 +138,7 @@ impl Drop for Cancel {
 
 impl Inflight {
     /// Cancels a request (`notifications/cancelled`); unknown ids are ignored, as the spec asks.
-    pub fn cancel(&self, session: SessionId, id: RequestId) {
+    pub(crate) fn cancel(&self, session: SessionId, id: RequestId) {
         if let Some(tx) = self
             .0
             .lock()

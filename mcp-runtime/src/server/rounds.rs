@@ -14,8 +14,8 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use super::tasks::Task;
+use crate::protocol::base64::{base64_url, base64_url_decode};
 use crate::protocol::{ClientCapabilities, ErrorObject, JsonObject};
-use crate::server::features::{base64_url, base64_url_decode};
 
 /// How long a `requestState` stays valid.
 const STATE_TTL_SECS: u64 = 3600;
@@ -63,7 +63,7 @@ struct SealedState {
 impl Round {
     /// A round for `subject` from the request's `requestState` and `inputResponses`; a state
     /// that does not verify is an error.
-    pub fn new(
+    pub(crate) fn new(
         subject: &str,
         state: Option<&str>,
         responses: Option<&Value>,
@@ -85,24 +85,41 @@ impl Round {
         })
     }
 
+    /// The round of a 2026-07-28 call of `subject`, from its params.
+    pub(crate) fn open(
+        subject: &str,
+        params: &super::params::Params<'_>,
+        capabilities: Declared,
+    ) -> Result<Arc<Self>, super::reply::Failure> {
+        let round = Self::new(
+            subject,
+            params.request_state.as_deref(),
+            params.input_responses.as_ref(),
+            capabilities,
+        );
+        round
+            .map(Arc::new)
+            .map_err(super::reply::Failure::bad_request)
+    }
+
     /// Turns the call into a task.
-    pub fn become_task(&self, task: Arc<Task>) {
+    pub(crate) fn become_task(&self, task: Arc<Task>) {
         let _ = self.task.set(task);
     }
 
     /// The task the call became, if it did.
-    pub fn task(&self) -> Option<&Arc<Task>> {
+    pub(crate) fn task(&self) -> Option<&Arc<Task>> {
         self.task.get()
     }
 
     /// Whether the client declared a capability on this request.
-    pub fn supports(&self, capability: &str) -> bool {
+    pub(crate) fn supports(&self, capability: &str) -> bool {
         self.capabilities.supports(capability)
     }
 
     /// The answer to `key`, if the client gave one that fits `method`; otherwise the request
     /// is recorded and `None` returned.
-    pub fn answer(
+    pub(crate) fn answer(
         &self,
         key: &str,
         method: &str,
@@ -160,7 +177,7 @@ pub(crate) struct Declared {
 
 impl Declared {
     /// From capabilities a legacy client sent in `initialize`.
-    pub fn from_capabilities(capabilities: &ClientCapabilities) -> Self {
+    pub(crate) fn from_capabilities(capabilities: &ClientCapabilities) -> Self {
         Self {
             sampling: capabilities.sampling.is_some(),
             elicitation: capabilities.elicitation.is_some(),
@@ -173,7 +190,7 @@ impl Declared {
     }
 
     /// Whether `capability` (`sampling`, `elicitation`, `roots`) was declared.
-    pub fn supports(self, capability: &str) -> bool {
+    pub(crate) fn supports(self, capability: &str) -> bool {
         match capability {
             "sampling" => self.sampling,
             "elicitation" => self.elicitation,
@@ -260,7 +277,7 @@ pin_project_lite::pin_project! {
 }
 
 impl<F> Interruptible<F> {
-    pub fn new(inner: F, round: Option<Arc<Round>>) -> Self {
+    pub(super) fn new(inner: F, round: Option<Arc<Round>>) -> Self {
         Self {
             inner,
             round,
@@ -269,7 +286,7 @@ impl<F> Interruptible<F> {
     }
 
     /// Ends the call with [`Outcome::Cancelled`] when the client cancels it.
-    pub fn cancellable(mut self, cancel: crate::server::requests::Cancel) -> Self {
+    pub(super) fn cancellable(mut self, cancel: crate::server::requests::Cancel) -> Self {
         self.cancel = Some(cancel);
         self
     }

@@ -100,7 +100,7 @@ impl Task {
 
     /// The answer to `key`, if delivered; otherwise the question is recorded and the task
     /// waits for input.
-    pub fn answer(
+    pub(crate) fn answer(
         &self,
         key: &str,
         request: Value,
@@ -121,7 +121,7 @@ impl Task {
     }
 
     /// Ends the task with how its call ended.
-    pub fn finish(&self, result: Result<&CallToolResult, ErrorObject>) {
+    pub(crate) fn finish(&self, result: Result<&CallToolResult, ErrorObject>) {
         self.set(|s| match result {
             Ok(result) => {
                 s.status = Status::Completed;
@@ -135,12 +135,12 @@ impl Task {
     }
 
     /// Marks the task cancelled when the runtime cancelled it.
-    pub fn cancelled(&self) {
+    pub(crate) fn cancelled(&self) {
         self.set(|s| s.status = Status::Cancelled);
     }
 
     /// Remembers how to stop the running call.
-    pub fn set_abort(&self, abort: tokio::task::AbortHandle) {
+    pub(crate) fn set_abort(&self, abort: tokio::task::AbortHandle) {
         self.state.lock().expect("task state").abort = Some(abort);
     }
 
@@ -156,7 +156,7 @@ impl Task {
     }
 
     /// The `CreateTaskResult` of the call that started it.
-    pub fn created(&self) -> Value {
+    pub(crate) fn created(&self) -> Value {
         let state = self.state.lock().expect("task state");
         let mut result = self.envelope(&state);
         result["resultType"] = "task".into();
@@ -170,7 +170,7 @@ pub(crate) struct Tasks(Mutex<HashMap<String, Arc<Task>>>);
 
 impl Tasks {
     /// Starts a task (working).
-    pub fn create(&self) -> Arc<Task> {
+    pub(crate) fn create(&self) -> Arc<Task> {
         let mut bytes = [0u8; 16];
         getrandom::fill(&mut bytes).expect("the operating system's random source failed");
         let id = format!("task-{}", u128::from_le_bytes(bytes));
@@ -202,7 +202,7 @@ impl Tasks {
     }
 
     /// `tasks/get`: the task, with its result, error or pending questions inlined.
-    pub fn get(&self, id: &str) -> Result<Value, ErrorObject> {
+    pub(crate) fn get(&self, id: &str) -> Result<Value, ErrorObject> {
         let task = self.find(id)?;
         let state = task.state.lock().expect("task state");
         let mut result = task.envelope(&state);
@@ -222,7 +222,7 @@ impl Tasks {
     }
 
     /// `tasks/update`: delivers answers; the call waiting on them goes on.
-    pub fn update(&self, id: &str, responses: Option<&Value>) -> Result<(), ErrorObject> {
+    pub(crate) fn update(&self, id: &str, responses: Option<&Value>) -> Result<(), ErrorObject> {
         let task = self.find(id)?;
         task.set(|s| {
             if let Some(Value::Object(responses)) = responses {
@@ -240,7 +240,7 @@ impl Tasks {
     }
 
     /// `tasks/cancel`: stops the call; a task that already ended stays as it is.
-    pub fn cancel(&self, id: &str) -> Result<(), ErrorObject> {
+    pub(crate) fn cancel(&self, id: &str) -> Result<(), ErrorObject> {
         let task = self.find(id)?;
         task.set(|s| {
             s.status = Status::Cancelled;
@@ -249,6 +249,37 @@ impl Tasks {
             }
         });
         Ok(())
+    }
+}
+
+impl<S: super::Server> super::dispatch::Dispatcher<S> {
+    /// `tasks/get`, `tasks/update` and `tasks/cancel`, for clients of the extension.
+    pub(super) fn task_method(
+        &self,
+        call: super::dispatch::Call<'_>,
+        method: &str,
+        params: &super::params::Params<'_>,
+        declared: super::rounds::Declared,
+    ) -> super::dispatch::Answer {
+        use super::reply::Failure;
+        if !declared.tasks {
+            return Err(Failure::bad_request(extension_required()));
+        }
+        let task_id = params
+            .task_id
+            .as_deref()
+            .ok_or_else(|| Failure::ok(ErrorObject::invalid_params("`taskId` is required")))?;
+        let done = || json!({ "resultType": "complete" });
+        let result = match method {
+            "tasks/get" => self.tasks.get(task_id),
+            "tasks/update" => self
+                .tasks
+                .update(task_id, params.input_responses.as_ref())
+                .map(|()| done()),
+            _ => self.tasks.cancel(task_id).map(|()| done()),
+        }
+        .map_err(Failure::ok)?;
+        Ok(call.reply(|buf| serde_json::to_writer(buf, &result).expect("results serialize")))
     }
 }
 

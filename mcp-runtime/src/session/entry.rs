@@ -28,12 +28,13 @@ const LEVELS: [LoggingLevel; 8] = [
 ];
 
 /// One live legacy session.
-pub struct SessionEntry<T> {
+pub(crate) struct SessionEntry<T> {
     id: SessionId,
     init: InitializeRecord,
     principal: Option<Principal>,
     created_ms: u64,
-    initialized: AtomicBool,
+    /// Never idles out: the session of a stdio connection, ended with the connection.
+    pinned: AtomicBool,
     log_level: AtomicU8,
     /// Milliseconds since the map's epoch.
     last_seen: AtomicU64,
@@ -68,7 +69,7 @@ impl<T> SessionEntry<T> {
             init,
             principal,
             created_ms: unix_ms(),
-            initialized: AtomicBool::new(false),
+            pinned: AtomicBool::new(false),
             log_level: AtomicU8::new(LEVEL_UNSET),
             last_seen: AtomicU64::new(now),
             persisted: AtomicU64::new(now),
@@ -90,36 +91,36 @@ impl<T> SessionEntry<T> {
     }
 
     /// The session's id.
-    pub fn id(&self) -> SessionId {
+    pub(crate) fn id(&self) -> SessionId {
         self.id
     }
 
     /// The negotiated revision.
-    pub fn version(&self) -> ProtocolVersion {
+    pub(crate) fn version(&self) -> ProtocolVersion {
         self.init.protocol_version
     }
 
     /// What the client sent in `initialize`.
-    pub fn initialize_record(&self) -> &InitializeRecord {
+    pub(crate) fn initialize_record(&self) -> &InitializeRecord {
         &self.init
     }
 
     /// The principal the session is bound to.
-    pub fn principal(&self) -> Option<&Principal> {
+    pub(crate) fn principal(&self) -> Option<&Principal> {
         self.principal.as_ref()
     }
 
-    /// Whether `notifications/initialized` has arrived (or the session was resumed).
-    pub fn is_initialized(&self) -> bool {
-        self.initialized.load(Ordering::Relaxed)
+    /// Keeps the session from idling out (a stdio connection's: it ends with the connection).
+    pub(crate) fn pin(&self) {
+        self.pinned.store(true, Ordering::Relaxed);
     }
 
-    pub(crate) fn mark_initialized(&self) {
-        self.initialized.store(true, Ordering::Relaxed);
+    fn is_idle(&self, cutoff: u64) -> bool {
+        self.last_seen.load(Ordering::Relaxed) < cutoff && !self.pinned.load(Ordering::Relaxed)
     }
 
     /// The level set by `logging/setLevel`, if any.
-    pub fn log_level(&self) -> Option<LoggingLevel> {
+    pub(crate) fn log_level(&self) -> Option<LoggingLevel> {
         LEVELS
             .get(usize::from(self.log_level.load(Ordering::Relaxed)))
             .copied()
@@ -234,7 +235,7 @@ const SHARDS: usize = 32;
 
 /// Why a live session could not be used.
 #[derive(Debug)]
-pub enum Lookup<T> {
+pub(crate) enum Lookup<T> {
     /// No such live session here: never created, deleted, swept, or live on another process.
     Unknown,
     /// The session was idle longer than the timeout; it has just been removed.
@@ -244,7 +245,7 @@ pub enum Lookup<T> {
 }
 
 /// The live legacy sessions of one process.
-pub struct SessionMap<T> {
+pub(crate) struct SessionMap<T> {
     shards: Box<[Shard<T>]>,
     epoch: Instant,
     idle: Duration,
@@ -264,7 +265,7 @@ impl<T> fmt::Debug for SessionMap<T> {
 impl<T> SessionMap<T> {
     /// An empty map whose sessions expire after `idle` without a request, holding at most
     /// `limit` of them.
-    pub fn new(idle: Duration, limit: usize) -> Self {
+    pub(crate) fn new(idle: Duration, limit: usize) -> Self {
         let shards = (0..SHARDS).map(|_| Shard::default()).collect();
         Self {
             shards,
@@ -304,7 +305,7 @@ impl<T> SessionMap<T> {
 
     /// Finds a live session and marks it seen now; an idle one is removed and returned as
     /// [`Lookup::Expired`].
-    pub fn touch(&self, id: SessionId) -> Result<Arc<SessionEntry<T>>, Lookup<T>> {
+    pub(crate) fn touch(&self, id: SessionId) -> Result<Arc<SessionEntry<T>>, Lookup<T>> {
         let entry = self
             .shard(id)
             .read()
@@ -313,9 +314,7 @@ impl<T> SessionMap<T> {
             .cloned()
             .ok_or(Lookup::Unknown)?;
         let now = self.now();
-        if now.saturating_sub(entry.last_seen.load(Ordering::Relaxed))
-            > self.idle.as_millis() as u64
-        {
+        if entry.is_idle(now.saturating_sub(self.idle.as_millis() as u64)) {
             self.remove(id);
             return Err(Lookup::Expired(entry));
         }
@@ -324,7 +323,7 @@ impl<T> SessionMap<T> {
     }
 
     /// Ends a session; returns it when it existed.
-    pub fn remove(&self, id: SessionId) -> Option<Arc<SessionEntry<T>>> {
+    pub(crate) fn remove(&self, id: SessionId) -> Option<Arc<SessionEntry<T>>> {
         let removed = self.shard(id).write().expect("session shard").remove(&id)?;
         self.len.fetch_sub(1, Ordering::Relaxed);
         removed.close_stream();
@@ -332,12 +331,12 @@ impl<T> SessionMap<T> {
     }
 
     /// Removes and returns every session idle longer than the timeout.
-    pub fn sweep(&self) -> Vec<Arc<SessionEntry<T>>> {
+    pub(crate) fn sweep(&self) -> Vec<Arc<SessionEntry<T>>> {
         let cutoff = self.now().saturating_sub(self.idle.as_millis() as u64);
         let mut expired = Vec::new();
         for shard in self.shards.iter() {
             shard.write().expect("session shard").retain(|_, s| {
-                let keep = s.last_seen.load(Ordering::Relaxed) >= cutoff;
+                let keep = !s.is_idle(cutoff);
                 if !keep {
                     s.close_stream();
                     expired.push(s.clone());
@@ -359,17 +358,18 @@ impl<T> SessionMap<T> {
     }
 
     /// How many sessions are live.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len.load(Ordering::Relaxed)
     }
 
     /// Whether no session is live.
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// How long a session may stay idle.
-    pub fn idle_timeout(&self) -> Duration {
+    pub(crate) fn idle_timeout(&self) -> Duration {
         self.idle
     }
 }

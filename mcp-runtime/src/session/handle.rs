@@ -13,6 +13,41 @@ use crate::protocol::{ClientCapabilities, ProtocolVersion};
 /// In the legacy era this is the client's session; state changes made with
 /// [`update`](Self::update) are written through to the store. A 2026-07-28 request has no
 /// session: the tool gets a fresh, default state that is not kept.
+///
+/// ```no_run
+/// use mcp_runtime::prelude::*;
+///
+/// #[derive(Default, Serialize, Deserialize)]
+/// struct Cart {
+///     items: Vec<String>,
+/// }
+///
+/// struct Shop;
+///
+/// #[mcp_server(session = Cart, reinit = "restore")]
+/// impl Shop {
+///     /// Put an item in this session's cart; returns how many it holds.
+///     #[tool]
+///     async fn add(&self, session: Session<Cart>, item: String) -> String {
+///         let held = session.update(|cart| {
+///             cart.items.push(item);
+///             cart.items.len()
+///         });
+///         held.await.to_string()
+///     }
+///
+///     /// What is in the cart.
+///     #[tool(read_only)]
+///     fn cart(&self, session: Session<Cart>) -> String {
+///         session.read().items.join(", ")
+///     }
+/// }
+///
+/// #[tokio::main]
+/// async fn main() -> std::process::ExitCode {
+///     Shop.serve().await
+/// }
+/// ```
 pub struct Session<T: 'static> {
     entry: Arc<SessionEntry<T>>,
     store: Option<&'static dyn SessionStore>,

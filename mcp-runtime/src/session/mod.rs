@@ -1,28 +1,82 @@
-//! Legacy-protocol sessions, and what happens when a client comes back to one that is gone.
+//! Legacy-protocol sessions: where they are kept, and what a client that comes back to a gone
+//! one gets.
 //!
-//! Live sessions are small records in a sharded concurrent map ([`SessionMap`]), expired by one
-//! periodic sweep: no task, channel or timer per session. A [`SessionStore`] keeps them beyond
-//! the process (Redis) and retains expired records for a while, so that a compiled
-//! re-initialization policy ([`ReinitPolicy`]) can resume or restore them.
+//! Live sessions are small records in this process's memory, expired by one periodic sweep,
+//! with no task, channel or timer each. A [`SessionStore`] keeps them beyond the process and
+//! retains expired records for a while, so that the compiled re-initialization policy can
+//! resume or restore them. `--store memory` (the default) keeps nothing beyond the process;
+//! `--store redis://...` (feature `redis`) keeps sessions across restarts and replicas; and
+//! [`Options::session_store`](crate::Options::session_store) takes a store of your own.
+//!
+//! A store of your own implements [`SessionStore`]; records are plain JSON
+//! ([`StoredSession`]), so any key-value store will do:
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use std::sync::{Arc, Mutex};
+//! use mcp_runtime::Options;
+//! use mcp_runtime::session::{Loaded, SessionId, SessionStore, StoreFuture, StoredSession};
+//!
+//! /// Keeps sessions in a map shared by every server built from the same options: a stand-in
+//! /// for a database.
+//! #[derive(Debug, Default)]
+//! struct Shared(Mutex<HashMap<SessionId, StoredSession>>);
+//!
+//! impl SessionStore for Shared {
+//!     fn is_persistent(&self) -> bool {
+//!         true
+//!     }
+//!     fn load(&self, id: SessionId) -> StoreFuture<'_, Option<Loaded>> {
+//!         let found = self.0.lock().unwrap().get(&id).cloned();
+//!         Box::pin(async move { Ok(found.map(Loaded::Live)) })
+//!     }
+//!     fn save(&self, session: StoredSession) -> StoreFuture<'_, ()> {
+//!         let id = session.id.parse().expect("ids the runtime wrote");
+//!         self.0.lock().unwrap().insert(id, session);
+//!         Box::pin(async { Ok(()) })
+//!     }
+//!     fn touch(&self, _: SessionId) -> StoreFuture<'_, ()> {
+//!         Box::pin(async { Ok(()) })
+//!     }
+//!     fn retire(&self, session: StoredSession) -> StoreFuture<'_, ()> {
+//!         self.save(session)
+//!     }
+//!     fn remove(&self, id: SessionId) -> StoreFuture<'_, ()> {
+//!         self.0.lock().unwrap().remove(&id);
+//!         Box::pin(async { Ok(()) })
+//!     }
+//! }
+//!
+//! let options = Options {
+//!     session_store: Some(Arc::new(Shared::default())),
+//!     ..Options::default()
+//! };
+//! # let _ = options;
+//! ```
 
 mod entry;
 mod handle;
+mod headers;
 mod record;
 #[cfg(feature = "redis")]
 mod redis;
-mod reinit;
+pub(crate) mod reinit;
+pub(crate) mod resolve;
 mod store;
 
 use std::fmt;
 use std::str::FromStr;
 
-pub use entry::{Lookup, SessionEntry, SessionMap};
+pub(crate) use entry::{Lookup, SessionEntry, SessionMap};
 pub use handle::Session;
+pub use headers::Headers;
 pub use record::{InitializeRecord, StoredSession};
 #[cfg(feature = "redis")]
-pub use redis::RedisStore;
-pub use reinit::{NewSession, Reinit, ReinitPolicy, ReinitRequest};
-pub use store::{Loaded, MemoryStore, SessionStore, StoreError, StoreFuture};
+pub(crate) use redis::RedisStore;
+pub(crate) use reinit::ReinitPolicy;
+pub use reinit::{NewSession, Reinit, ReinitRequest};
+pub(crate) use store::MemoryStore;
+pub use store::{Loaded, SessionStore, StoreError, StoreFuture};
 
 /// A session id: 128 bits from the operating system's CSPRNG, sent as 32 lowercase hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

@@ -17,7 +17,7 @@ use super::{SessionId, StoredSession};
 
 /// See the module docs.
 #[derive(Clone)]
-pub struct RedisStore {
+pub(crate) struct RedisStore {
     conn: ConnectionManager,
     prefix: String,
     idle: Duration,
@@ -40,7 +40,7 @@ fn unavailable(e: redis::RedisError) -> StoreError {
 impl RedisStore {
     /// Connects to `url` (`redis://host:port/db`). Sessions expire after `idle` and their
     /// records are retained for `retention` after that.
-    pub async fn connect(
+    pub(crate) async fn connect(
         url: &str,
         idle: Duration,
         retention: Duration,

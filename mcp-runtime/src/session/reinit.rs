@@ -1,10 +1,9 @@
 //! The re-initialization policy: what a request on an unknown or expired session gets.
 
-use axum::http::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use super::InitializeRecord;
+use super::{Headers, InitializeRecord};
 use crate::auth::Principal;
 use crate::protocol::ProtocolVersion;
 
@@ -21,6 +20,41 @@ pub enum ReinitPolicy {
 }
 
 /// What an `#[on_reinit]` handler decides.
+///
+/// ```no_run
+/// use mcp_runtime::prelude::*;
+///
+/// #[derive(Default, Serialize, Deserialize)]
+/// struct Progress {
+///     step: u32,
+/// }
+///
+/// struct Wizard;
+///
+/// #[mcp_server(session = Progress)]
+/// impl Wizard {
+///     /// The next step.
+///     #[tool]
+///     async fn next(&self, session: Session<Progress>) -> String {
+///         session.update(|p| { p.step += 1; p.step }).await.to_string()
+///     }
+///
+///     /// A session that is gone comes back where the store left it, or at the start; only
+///     /// clients that say who they are may come back.
+///     #[on_reinit]
+///     async fn resume(&self, req: ReinitRequest) -> Reinit<Progress> {
+///         if req.headers.get("x-client-id").is_none() {
+///             return Reinit::Reject;
+///         }
+///         Reinit::Resume(req.stored_state().unwrap_or_default())
+///     }
+/// }
+///
+/// #[tokio::main]
+/// async fn main() -> std::process::ExitCode {
+///     Wizard.serve().await
+/// }
+/// ```
 #[derive(Debug)]
 pub enum Reinit<T> {
     /// Recreate the session under the same id with this state, mark it initialized, and serve
@@ -32,12 +66,36 @@ pub enum Reinit<T> {
 
 /// A request that named a session this server does not have (expired, deleted, lost in a
 /// restart, or held by no replica), as an `#[on_reinit]` handler sees it.
+///
+/// What it knows: the session id the client sent, the request's headers, the authenticated
+/// caller, the revision it asked for, and, when the store still has the expired record, what
+/// the client said in `initialize` and the state the session had:
+///
+/// ```
+/// # #![allow(dead_code)]
+/// # use mcp_runtime::{Reinit, ReinitRequest};
+/// #[derive(Default, serde::Deserialize)]
+/// struct Visits {
+///     count: u64,
+/// }
+///
+/// fn decide(req: &ReinitRequest) -> Reinit<Visits> {
+///     match (&req.principal, req.stored_state::<Visits>()) {
+///         // The caller's own session, as the store retained it.
+///         (Some(_), Some(visits)) => Reinit::Resume(visits),
+///         // An authenticated caller whose record is gone: start again, same session id.
+///         (Some(_), None) => Reinit::Resume(Visits::default()),
+///         // Nobody we know.
+///         (None, _) => Reinit::Reject,
+///     }
+/// }
+/// ```
 #[derive(Debug)]
 pub struct ReinitRequest {
     /// The session id the client sent.
     pub session_id: String,
-    /// The request's HTTP headers.
-    pub headers: HeaderMap,
+    /// The request's HTTP headers (empty on stdio).
+    pub headers: Headers,
     /// The authenticated caller, if an authentication layer ran.
     pub principal: Option<Principal>,
     /// The revision the request's `MCP-Protocol-Version` header names, if any.
@@ -65,5 +123,5 @@ pub struct NewSession {
     /// The authenticated caller, if an authentication layer ran.
     pub principal: Option<Principal>,
     /// The request's HTTP headers (empty on stdio).
-    pub headers: HeaderMap,
+    pub headers: Headers,
 }

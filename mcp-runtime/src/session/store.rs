@@ -64,7 +64,7 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
 
 /// The default store: nothing outlives the process. Live sessions are only in memory; expired
 /// ones are retained, in memory, for the retention period.
-pub struct MemoryStore {
+pub(crate) struct MemoryStore {
     retired: Mutex<HashMap<SessionId, (Instant, StoredSession)>>,
     retention: Duration,
 }
@@ -81,7 +81,7 @@ impl fmt::Debug for MemoryStore {
 
 impl MemoryStore {
     /// A store that retains expired sessions for `retention`.
-    pub fn new(retention: Duration) -> Self {
+    pub(crate) fn new(retention: Duration) -> Self {
         Self {
             retired: Mutex::new(HashMap::new()),
             retention,

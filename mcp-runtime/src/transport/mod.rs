@@ -1,7 +1,7 @@
 //! Transports: newline-delimited JSON on stdio, and streamable HTTP.
 
-pub mod http;
-pub mod stdio;
+pub(crate) mod http;
+pub(crate) mod stdio;
 mod wire_log;
 
-pub use wire_log::WireLog;
+pub(crate) use wire_log::WireLog;

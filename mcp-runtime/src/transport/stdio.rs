@@ -1,24 +1,21 @@
 //! Newline-delimited JSON-RPC on stdin and stdout. Stdout carries only protocol messages;
 //! diagnostics go to stderr through `tracing`.
 //!
-//! The process is one legacy session, created by `initialize`; requests whose `_meta` names a
-//! protocol version, and `server/discover`, are served statelessly (2026-07-28).
+//! The process serves one client: its legacy session, created by `initialize`, lives as long
+//! as the connection. Which era a message speaks is decided as on HTTP, from its body alone.
 
-use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
 use super::WireLog;
-use crate::protocol::jsonrpc::{self, Incoming, RequestId};
-use crate::protocol::{CallToolResult, ErrorObject, ProtocolVersion};
+use crate::protocol::jsonrpc::{self, Incoming};
+use crate::protocol::{Era, ProtocolVersion};
 use crate::server::Server;
-use crate::server::dispatch::{Answer, Dispatcher, Failure, call_response};
-use crate::server::rounds::Outcome;
-use crate::session::{SessionEntry, SessionId};
+use crate::server::dispatch::Dispatcher;
+use crate::server::reply::{Body, Reply};
+use crate::server::request::{Message, Request, era_of};
 
 /// Serves `dispatcher` on the process's stdin and stdout until stdin closes.
 pub(crate) async fn serve<S: Server>(
@@ -59,13 +56,17 @@ pub(crate) async fn serve_on<S: Server>(
         // Each message runs on its own task so that a slow tool does not hold up a ping.
         tokio::spawn(async move { conn.handle(line.into_bytes()).await });
     }
+    if let Some(session) = conn.session.get() {
+        dispatcher.sessions.close(session).await;
+    }
     drop(conn);
     writer.await.expect("the stdout writer does not panic")
 }
 
 struct Connection<S: Server> {
     dispatcher: &'static Dispatcher<S>,
-    session: OnceLock<Arc<SessionEntry<S::Session>>>,
+    /// The session `initialize` created.
+    session: OnceLock<String>,
     out: mpsc::UnboundedSender<Vec<u8>>,
     wire: Option<&'static WireLog>,
 }
@@ -79,155 +80,62 @@ impl<S: Server> Connection<S> {
         let _ = self.out.send(message);
     }
 
-    async fn handle(&self, line: Vec<u8>) {
+    async fn handle(self: Arc<Self>, line: Vec<u8>) {
         let incoming = match Incoming::parse(&line) {
             Ok(incoming) => incoming,
             Err(invalid) => {
-                return self.send(
-                    None,
-                    jsonrpc::error_response(invalid.id.as_ref(), &invalid.error),
-                );
+                let error = jsonrpc::error_response(invalid.id.as_ref(), &invalid.error);
+                return self.send(None, error);
             }
         };
-        match incoming {
-            Incoming::Request { id, method, params } => {
-                let version = self.version_of(&method, params);
-                let reply = self.request(&id, &method, params, version).await;
-                // `initialize` has just negotiated the revision its own response is sent under.
-                let version = version.or_else(|| self.session.get().map(|s| s.version()));
-                let reply = reply.unwrap_or_else(|f| jsonrpc::error_response(Some(&id), &f.error));
-                self.send(version, reply);
-            }
-            Incoming::Notification { method, params } => {
-                if let Some(session) = self.session.get() {
-                    self.dispatcher
-                        .legacy_notification(session, &method, params);
+        // Notifications and responses are never answered on stdio, not even with an error.
+        let answers = matches!(incoming, Incoming::Request { .. });
+        let request = Request {
+            era: era_of(&incoming, None, false),
+            message: Message::Rpc(incoming),
+            session: self.session.get().map(String::as_str),
+            caller: None,
+            headers: None,
+            pinned: true,
+        };
+        let reply = self.dispatcher.handle(request).await;
+        let opened = reply
+            .session
+            .map(|id| self.session.set(id.to_string()).is_ok());
+        if answers {
+            self.relay(reply).await;
+        }
+        if opened == Some(true) {
+            self.open_stream().await;
+        }
+    }
+
+    /// Writes a reply: its one message, or each of its frames as they come.
+    async fn relay(&self, reply: Reply) {
+        match reply.body {
+            Body::Json(body) => self.send(reply.version, body),
+            Body::Stream(mut frames) => {
+                while let Some(frame) = frames.next().await {
+                    self.send(reply.version, frame);
                 }
             }
-            Incoming::Response { id, outcome } => {
-                if let Some(session) = self.session.get() {
-                    self.dispatcher.legacy_response(session, id, outcome);
-                }
-            }
+            Body::Empty => {}
         }
     }
 
-    /// The revision a request is served under, for the wire log.
-    fn version_of(&self, method: &str, params: Option<&RawValue>) -> Option<ProtocolVersion> {
-        if is_modern(method, params) {
-            Some(ProtocolVersion::V2026_07_28)
-        } else {
-            self.session.get().map(|s| s.version())
-        }
-    }
-
-    async fn request(
-        &self,
-        id: &RequestId,
-        method: &str,
-        params: Option<&RawValue>,
-        version: Option<ProtocolVersion>,
-    ) -> Result<Vec<u8>, Failure> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        if is_modern(method, params) {
-            return self
-                .finish(
-                    self.dispatcher.modern(id, method, params, None, Some(tx))?,
-                    rx,
-                    version,
-                )
-                .await;
-        }
-        if method == "initialize" {
-            let record = self.dispatcher.initialize(params)?;
-            let version = record.protocol_version;
-            let entry = {
-                let new = crate::session::NewSession {
-                    initialize: record.clone(),
-                    principal: None,
-                    headers: axum::http::HeaderMap::new(),
-                };
-                let state = self.dispatcher.server.initial_state(new).await;
-                SessionEntry::new(SessionId::random(), record, None, state, 0)
-            };
-            if self.session.set(Arc::new(entry)).is_err() {
-                return Err(Failure::ok(ErrorObject::invalid_request(
-                    "the session is already initialized",
-                )));
-            }
-            return Ok(self.dispatcher.initialize_response(id, version));
-        }
-        let Some(session) = self.session.get() else {
-            return Err(Failure::ok(ErrorObject::invalid_request(
-                "send `initialize` first, or a 2026-07-28 request with `params._meta`",
-            )));
+    /// The session's own stream (change notifications, resource updates), as a GET opens it on
+    /// HTTP: on stdio it is the connection itself, relayed until the session ends.
+    async fn open_stream(self: &Arc<Self>) {
+        let request = Request {
+            message: Message::OpenStream,
+            era: Era::Legacy,
+            session: self.session.get().map(String::as_str),
+            caller: None,
+            headers: None,
+            pinned: true,
         };
-        self.finish(
-            self.dispatcher
-                .legacy(session, id, method, params, Some(tx))?,
-            rx,
-            version,
-        )
-        .await
+        let reply = self.dispatcher.handle(request).await;
+        let conn = self.clone();
+        tokio::spawn(async move { conn.relay(reply).await });
     }
-
-    /// Awaits a tool call, writing what it emits to stdout ahead of its response.
-    async fn finish<F: Future<Output = Outcome<CallToolResult>>>(
-        &self,
-        answer: Answer<F>,
-        mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
-        version: Option<ProtocolVersion>,
-    ) -> Result<Vec<u8>, Failure> {
-        let call = match answer {
-            Answer::Ready(body) => return Ok(body),
-            Answer::Deferred(future) => return Ok(future.await),
-            Answer::Stream(mut stream) => {
-                // On stdio the stream is the connection: relay until it closes.
-                let first = stream.recv().await.unwrap_or_default();
-                let out = self.out.clone();
-                tokio::spawn(async move {
-                    while let Some(message) = stream.recv().await {
-                        if out.send(message).is_err() {
-                            break;
-                        }
-                    }
-                });
-                return Ok(first);
-            }
-            Answer::Call(call) => call,
-        };
-        let mut future = std::pin::pin!(call.future);
-        let result = loop {
-            tokio::select! {
-                biased;
-                Some(message) = rx.recv() => self.send(version, message),
-                result = &mut future => break result,
-            }
-        };
-        while let Ok(message) = rx.try_recv() {
-            self.send(version, message);
-        }
-        let (_, body) = call_response(&call.id, call.version, &result);
-        Ok(body)
-    }
-}
-
-/// A stdio request is stateless when its `_meta` names a protocol version, or it is
-/// `server/discover`.
-fn is_modern(method: &str, params: Option<&RawValue>) -> bool {
-    #[derive(Deserialize)]
-    struct Probe {
-        #[serde(rename = "_meta")]
-        meta: Option<MetaProbe>,
-    }
-    #[derive(Deserialize)]
-    struct MetaProbe {
-        #[serde(rename = "io.modelcontextprotocol/protocolVersion")]
-        version: Option<serde::de::IgnoredAny>,
-    }
-    method == "server/discover"
-        || params
-            .and_then(|p| serde_json::from_str::<Probe>(p.get()).ok())
-            .and_then(|p| p.meta)
-            .is_some_and(|m| m.version.is_some())
 }

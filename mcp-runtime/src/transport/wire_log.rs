@@ -10,11 +10,11 @@ use crate::protocol::ProtocolVersion;
 
 /// Appends `{"version":"…","message":…}` lines to a file.
 #[derive(Debug)]
-pub struct WireLog(Mutex<File>);
+pub(crate) struct WireLog(Mutex<File>);
 
 impl WireLog {
     /// Opens (appending to) the file at `path`.
-    pub fn open(path: &Path) -> std::io::Result<Self> {
+    pub(crate) fn open(path: &Path) -> std::io::Result<Self> {
         OpenOptions::new()
             .create(true)
             .append(true)
@@ -23,7 +23,7 @@ impl WireLog {
     }
 
     /// Records one message sent under `version` (`None` before a revision is known).
-    pub fn record(&self, version: Option<ProtocolVersion>, message: &[u8]) {
+    pub(crate) fn record(&self, version: Option<ProtocolVersion>, message: &[u8]) {
         let mut line = Vec::with_capacity(message.len() + 40);
         line.extend_from_slice(b"{\"version\":");
         match version {

@@ -1,78 +1,102 @@
-//! Which session a legacy request belongs to: live here, live in the store (rehydrated), or
+//! Which session a legacy message belongs to: live here, live in the store (rehydrated), or
 //! gone, in which case the compiled re-initialization policy decides.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::http::HeaderMap;
-
-use super::Server;
-use super::dispatch::Dispatcher;
+use super::{
+    Headers, InitializeRecord, Loaded, Lookup, NewSession, Reinit, ReinitPolicy, ReinitRequest,
+    SessionEntry, SessionId, SessionMap, SessionStore, StoreError, StoredSession,
+};
 use crate::auth::Principal;
 use crate::protocol::{ClientCapabilities, Era, ProtocolVersion};
-use crate::session::{
-    InitializeRecord, Loaded, Lookup, NewSession, Reinit, ReinitPolicy, ReinitRequest,
-    SessionEntry, SessionId, StoreError, StoredSession,
-};
+use crate::server::Server;
 
 /// A legacy message's claim to a session.
-pub(crate) struct SessionClaim<'a> {
-    /// The `Mcp-Session-Id` header.
+pub(crate) struct Claim<'a> {
+    /// The session id it names.
     pub id: Option<&'a str>,
     /// The authenticated caller.
     pub principal: Option<&'a Principal>,
-    /// The request's headers, for the `#[on_reinit]` handler.
-    pub headers: &'a HeaderMap,
+    /// The `MCP-Protocol-Version` header, for the `#[on_reinit]` handler.
+    pub version: Option<&'a str>,
+    /// The request's headers, built only if the `#[on_reinit]` handler runs.
+    pub headers: &'a (dyn Fn() -> Headers + Sync),
     /// Whether the message may bring a gone session back (requests may; notifications,
-    /// responses, GET and DELETE only find existing ones).
+    /// responses, streams and DELETE only find existing ones).
     pub may_reinit: bool,
 }
 
 /// Why a message gets no session.
 #[derive(Debug)]
 pub(crate) enum Rejection {
-    /// No `Mcp-Session-Id`: 400.
+    /// No session named.
     Missing,
-    /// Unknown, expired and not resumed, or bound to another principal: 404.
+    /// Unknown, expired and not resumed, or bound to another principal.
     NotFound(&'static str),
-    /// The live-session limit is reached: 503.
+    /// The live-session limit is reached.
     Full,
-    /// The store failed: 503.
+    /// The store failed.
     Store(StoreError),
 }
 
-type Entry<S> = Arc<SessionEntry<<S as Server>::Session>>;
+pub(crate) type Entry<S> = Arc<SessionEntry<<S as Server>::Session>>;
 
-impl<S: Server> Dispatcher<S> {
+/// The sessions of one server: the live ones of this process, and the store behind them.
+pub(crate) struct Sessions<S: Server> {
+    pub map: SessionMap<S::Session>,
+    pub store: &'static dyn SessionStore,
+    /// How often a busy session's use is written to a persistent store.
+    touch_every: Duration,
+}
+
+impl<S: Server> std::fmt::Debug for Sessions<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("live", &self.map.len())
+            .field("store", &self.store)
+            .finish()
+    }
+}
+
+impl<S: Server> Sessions<S> {
+    pub(crate) fn new(map: SessionMap<S::Session>, store: &'static dyn SessionStore) -> Self {
+        // A few touches per idle timeout keep a busy session alive in the store.
+        let touch_every = (map.idle_timeout() / 4).min(Duration::from_secs(30));
+        Self {
+            map,
+            store,
+            touch_every,
+        }
+    }
+
     /// Creates a session for `initialize` and writes it through to the store.
-    pub async fn create_session(
+    pub(crate) async fn create(
         &'static self,
-        init: InitializeRecord,
-        principal: Option<&Principal>,
-        headers: &HeaderMap,
+        server: &S,
+        new: NewSession,
+        pinned: bool,
     ) -> Result<Entry<S>, Rejection> {
-        let new = NewSession {
-            initialize: init.clone(),
-            principal: principal.cloned(),
-            headers: headers.clone(),
-        };
-        let state = self.server.initial_state(new).await;
-        let entry = SessionEntry::new(
-            SessionId::random(),
-            init,
-            principal.cloned(),
-            state,
-            self.sessions.now(),
-        );
+        let (init, principal) = (new.initialize.clone(), new.principal.clone());
+        let state = server.initial_state(new).await;
+        let entry = SessionEntry::new(SessionId::random(), init, principal, state, self.map.now());
+        if pinned {
+            entry.pin();
+        }
         self.admit(entry).await
     }
 
     /// Finds the session a legacy message names.
-    pub async fn resolve(&'static self, claim: SessionClaim<'_>) -> Result<Entry<S>, Rejection> {
+    pub(crate) async fn resolve(
+        &'static self,
+        server: &S,
+        claim: Claim<'_>,
+    ) -> Result<Entry<S>, Rejection> {
         let raw = claim.id.ok_or(Rejection::Missing)?;
         let id: SessionId = raw
             .parse()
             .map_err(|()| Rejection::NotFound("session not found"))?;
-        match self.sessions.touch(id) {
+        match self.map.touch(id) {
             Ok(entry) => {
                 check_principal(entry.principal(), claim.principal)?;
                 self.touch_store(&entry);
@@ -83,39 +107,45 @@ impl<S: Server> Dispatcher<S> {
         }
         match self.store.load(id).await.map_err(Rejection::Store)? {
             Some(Loaded::Live(stored)) => {
-                check_principal(
-                    stored.principal.as_deref().map(Principal::new).as_ref(),
-                    claim.principal,
-                )?;
+                check_stored_principal(&stored, claim.principal)?;
                 match self.rehydrate(id, &stored) {
                     Some(entry) => self.admit_loaded(entry),
-                    None => self.reinit(id, claim, Some(stored)).await,
+                    None => self.reinit(server, id, claim, Some(stored)).await,
                 }
             }
             Some(Loaded::Expired(stored)) if claim.may_reinit => {
-                check_principal(
-                    stored.principal.as_deref().map(Principal::new).as_ref(),
-                    claim.principal,
-                )?;
-                self.reinit(id, claim, Some(stored)).await
+                check_stored_principal(&stored, claim.principal)?;
+                self.reinit(server, id, claim, Some(stored)).await
             }
-            None if claim.may_reinit => self.reinit(id, claim, None).await,
+            None if claim.may_reinit => self.reinit(server, id, claim, None).await,
             _ => Err(Rejection::NotFound("session not found")),
         }
     }
 
-    /// Ends a session (DELETE).
-    pub async fn end_session(&'static self, entry: &Entry<S>) -> Result<(), Rejection> {
-        self.sessions.remove(entry.id());
+    /// Ends a session (DELETE, or the end of a stdio connection).
+    pub(crate) async fn end(&'static self, entry: &Entry<S>) -> Result<(), Rejection> {
+        self.map.remove(entry.id());
         self.store
             .remove(entry.id())
             .await
             .map_err(Rejection::Store)
     }
 
+    /// Ends the session of a connection that closed (stdio).
+    pub(crate) async fn close(&'static self, raw: &str) {
+        let Ok(id) = raw.parse::<SessionId>() else {
+            return;
+        };
+        if let Some(entry) = self.map.remove(id)
+            && let Err(e) = self.store.remove(entry.id()).await
+        {
+            tracing::warn!(session = %id, "closed session not removed from the store: {e}");
+        }
+    }
+
     /// Expires idle sessions; the store retains them for the policy.
-    pub async fn sweep(&'static self) -> usize {
-        let expired = self.sessions.sweep();
+    pub(crate) async fn sweep(&'static self) -> usize {
+        let expired = self.map.sweep();
         for entry in &expired {
             self.retire(entry).await;
         }
@@ -126,8 +156,9 @@ impl<S: Server> Dispatcher<S> {
     /// The compiled policy, for a session this process does not hold.
     async fn reinit(
         &'static self,
+        server: &S,
         id: SessionId,
-        claim: SessionClaim<'_>,
+        claim: Claim<'_>,
         stored: Option<StoredSession>,
     ) -> Result<Entry<S>, Rejection> {
         let gone = Rejection::NotFound("session expired");
@@ -137,14 +168,11 @@ impl<S: Server> Dispatcher<S> {
                 let entry = stored
                     .and_then(|stored| self.rehydrate(id, &stored))
                     .ok_or(gone)?;
-                entry.mark_initialized();
                 self.admit(entry).await
             }
             ReinitPolicy::Handler => {
                 let requested = claim
-                    .headers
-                    .get(crate::transport::http::PROTOCOL_VERSION_HEADER)
-                    .and_then(|v| v.to_str().ok())
+                    .version
                     .and_then(ProtocolVersion::parse)
                     .filter(|v| v.era() == Era::Legacy);
                 let (initialize, stored_state) = match stored {
@@ -153,13 +181,13 @@ impl<S: Server> Dispatcher<S> {
                 };
                 let request = ReinitRequest {
                     session_id: id.to_string(),
-                    headers: claim.headers.clone(),
+                    headers: (claim.headers)(),
                     principal: claim.principal.cloned(),
                     protocol_version: requested,
                     initialize: initialize.clone(),
                     stored_state,
                 };
-                let Reinit::Resume(state) = self.server.reinit(request).await else {
+                let Reinit::Resume(state) = server.reinit(request).await else {
                     return Err(gone);
                 };
                 // Capabilities unknown after a resume without a record count as none.
@@ -168,25 +196,19 @@ impl<S: Server> Dispatcher<S> {
                     client_info: None,
                     capabilities: ClientCapabilities::default(),
                 });
-                let entry = SessionEntry::new(
-                    id,
-                    init,
-                    claim.principal.cloned(),
-                    state,
-                    self.sessions.now(),
-                );
-                entry.mark_initialized();
+                let entry =
+                    SessionEntry::new(id, init, claim.principal.cloned(), state, self.map.now());
                 self.admit(entry).await
             }
         }
     }
 
-    /// A live entry from a stored record; `None` when its state no longer deserializes.
+    /// A live entry from a stored record; `None` when its state no longer
+    /// deserializes.
     fn rehydrate(&self, id: SessionId, stored: &StoredSession) -> Option<SessionEntry<S::Session>> {
         match serde_json::from_str(stored.state.get()) {
             Ok(state) => {
-                let entry = SessionEntry::from_stored(stored, id, state, self.sessions.now());
-                entry.mark_initialized();
+                let entry = SessionEntry::from_stored(stored, id, state, self.map.now());
                 Some(entry)
             }
             Err(e) => {
@@ -202,7 +224,7 @@ impl<S: Server> Dispatcher<S> {
         if self.store.is_persistent() {
             let stored = entry.to_stored();
             if let Err(e) = self.store.save(stored).await {
-                self.sessions.remove(entry.id());
+                self.map.remove(entry.id());
                 return Err(Rejection::Store(e));
             }
         }
@@ -211,7 +233,7 @@ impl<S: Server> Dispatcher<S> {
 
     /// Adds a session the store already has.
     fn admit_loaded(&self, entry: SessionEntry<S::Session>) -> Result<Entry<S>, Rejection> {
-        self.sessions.insert(entry).map_err(|_| Rejection::Full)
+        self.map.insert(entry).map_err(|_| Rejection::Full)
     }
 
     async fn retire(&'static self, entry: &Entry<S>) {
@@ -225,7 +247,7 @@ impl<S: Server> Dispatcher<S> {
 
     /// Tells a persistent store the session is in use, a few times per idle timeout at most.
     fn touch_store(&'static self, entry: &Entry<S>) {
-        if !self.store.is_persistent() || !entry.take_touch(self.sessions.now(), self.touch_every) {
+        if !self.store.is_persistent() || !entry.take_touch(self.map.now(), self.touch_every) {
             return;
         }
         let id = entry.id();
@@ -244,4 +266,14 @@ fn check_principal(owner: Option<&Principal>, caller: Option<&Principal>) -> Res
     } else {
         Err(Rejection::NotFound("session not found"))
     }
+}
+
+fn check_stored_principal(
+    stored: &StoredSession,
+    caller: Option<&Principal>,
+) -> Result<(), Rejection> {
+    check_principal(
+        stored.principal.as_deref().map(Principal::new).as_ref(),
+        caller,
+    )
 }

@@ -1,0 +1,146 @@
+//! The legacy session's life: `initialize`, `notifications/initialized`, `logging/setLevel`,
+//! cancellation, the client's responses to server requests, the session's own stream (HTTP
+//! GET) and its end (HTTP DELETE).
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use tokio::sync::mpsc;
+
+use super::Server;
+use super::dispatch::{Answer, Call, Dispatcher, all_headers, rejected, respond};
+use super::params::parse_params;
+use super::reply::{Body, Failure, Fault, Frames, Reply};
+use super::request::Request;
+use crate::protocol::{
+    Era, ErrorObject, InitializeParams, ProtocolVersion, RequestId, SetLevelParams,
+};
+use crate::session::resolve::Entry;
+use crate::session::{InitializeRecord, NewSession};
+
+impl<S: Server> Dispatcher<S> {
+    /// Legacy `initialize`: negotiates the revision and creates the session.
+    pub(super) async fn initialize(
+        &'static self,
+        req: &Request<'_>,
+        id: &RequestId,
+        raw: Option<&RawValue>,
+    ) -> Answer {
+        if req.pinned && req.session.is_some() {
+            return Err(Failure::ok(ErrorObject::invalid_request(
+                "the session is already initialized",
+            )));
+        }
+        let params: InitializeParams = parse_params(raw)?;
+        // Offer the newest legacy revision when the client asks for one we do not speak.
+        let version = ProtocolVersion::parse(&params.protocol_version)
+            .filter(|v| v.era() == Era::Legacy)
+            .unwrap_or(ProtocolVersion::LATEST_LEGACY);
+        let new = NewSession {
+            initialize: InitializeRecord {
+                protocol_version: version,
+                client_info: Some(params.client_info),
+                capabilities: params.capabilities,
+            },
+            principal: req.caller.cloned(),
+            headers: all_headers(req),
+        };
+        let session = self
+            .sessions
+            .create(&self.server, new, req.pinned)
+            .await
+            .map_err(|r| rejected(r, req.headers.is_none()))?;
+        let body = respond(id, |buf| {
+            buf.extend_from_slice(self.catalog.initialize(version))
+        });
+        Ok(Reply {
+            session: Some(session.id()),
+            ..Reply::json(body, Some(version))
+        })
+    }
+
+    /// Legacy `logging/setLevel`: the least severe level the session's log messages carry.
+    pub(super) fn set_level(
+        &self,
+        session: &Entry<S>,
+        call: Call<'_>,
+        raw: Option<&RawValue>,
+    ) -> Answer {
+        let params: SetLevelParams = parse_params(raw)?;
+        session.set_log_level(params.level);
+        Ok(call.empty())
+    }
+
+    /// A legacy notification on a session.
+    pub(super) fn legacy_notification(
+        &self,
+        session: &Entry<S>,
+        method: &str,
+        raw: Option<&RawValue>,
+    ) {
+        // `notifications/initialized` changes nothing: a request that races ahead of it is
+        // served all the same. Unknown notifications are ignored, as JSON-RPC asks.
+        #[derive(Deserialize)]
+        struct Cancelled {
+            #[serde(rename = "requestId")]
+            request_id: RequestId,
+        }
+        if method == "notifications/cancelled"
+            && let Ok(cancelled) = parse_params::<Cancelled>(raw)
+        {
+            self.inflight.cancel(session.id(), cancelled.request_id);
+        }
+    }
+
+    /// A client's response to a request this server sent on the session.
+    pub(super) fn legacy_response(
+        &self,
+        session: &Entry<S>,
+        id: RequestId,
+        outcome: Result<&RawValue, &RawValue>,
+    ) {
+        let outcome = match outcome {
+            Ok(result) => serde_json::from_str(result.get()).map_err(ErrorObject::parse_error),
+            Err(error) => {
+                Err(serde_json::from_str(error.get()).unwrap_or_else(ErrorObject::parse_error))
+            }
+        };
+        if !self.pending.complete(session.id(), id, outcome) {
+            tracing::debug!(session = %session.id(), "a response nothing waits for");
+        }
+    }
+
+    /// The session's stream of server-initiated messages (legacy HTTP GET); one at a time.
+    pub(super) async fn open_stream(&'static self, req: &Request<'_>) -> Reply {
+        let session = match self.session(req, false).await {
+            Ok(session) => session,
+            Err(failure) => return failure.into_reply(None, None),
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        if !session.attach_stream(tx) {
+            let e = ErrorObject::invalid_request("this session already has an open GET stream");
+            return Failure::new(Fault::StreamTaken, e).into_reply(None, None);
+        }
+        Reply {
+            body: Body::Stream(Frames::relay(rx)),
+            fault: None,
+            version: Some(session.version()),
+            session: None,
+        }
+    }
+
+    /// Ends the session (legacy HTTP DELETE).
+    pub(super) async fn end_session(&'static self, req: &Request<'_>) -> Reply {
+        let ended = match self.session(req, false).await {
+            Ok(session) => self
+                .sessions
+                .end(&session)
+                .await
+                .map_err(|r| rejected(r, req.headers.is_none())),
+            Err(failure) => Err(failure),
+        };
+        match ended {
+            Ok(()) => Reply::accepted(),
+            Err(failure) => failure.into_reply(None, None),
+        }
+    }
+}
