@@ -7,8 +7,14 @@ use mcp_runtime::prelude::*;
 #[test]
 fn compile_errors() {
     let t = trybuild::TestCases::new();
-    t.compile_fail("tests/ui/tool/*.rs");
     t.compile_fail("tests/ui/server/*.rs");
+    t.compile_fail("tests/ui/tool/*.rs");
+    t.compile_fail("tests/ui/params/*.rs");
+    t.compile_fail("tests/ui/arguments/*.rs");
+    t.compile_fail("tests/ui/task/*.rs");
+    t.compile_fail("tests/ui/resource/*.rs");
+    t.compile_fail("tests/ui/prompt/*.rs");
+    t.compile_fail("tests/ui/complete/*.rs");
     t.compile_fail("tests/ui/reinit/*.rs");
     t.compile_fail("tests/ui/initialize/*.rs");
 }

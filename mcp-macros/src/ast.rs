@@ -8,70 +8,70 @@ use crate::attr::{
 };
 use crate::ctxt::Ctxt;
 
-pub struct Server<'a> {
-    pub item: &'a ItemImpl,
-    pub attrs: ServerAttrs,
-    pub tools: Vec<Tool<'a>>,
+pub(crate) struct Server<'a> {
+    pub(crate) item: &'a ItemImpl,
+    pub(crate) attrs: ServerAttrs,
+    pub(crate) tools: Vec<Tool<'a>>,
     /// Methods marked `#[on_reinit]` (a valid server has at most one).
-    pub reinit_handlers: Vec<&'a ImplItemFn>,
+    pub(crate) reinit_handlers: Vec<&'a ImplItemFn>,
     /// Methods marked `#[on_initialize]` (a valid server has at most one).
-    pub init_handlers: Vec<&'a ImplItemFn>,
-    pub resources: Vec<ResourceFn<'a>>,
-    pub prompts: Vec<PromptFn<'a>>,
-    pub completions: Vec<CompleteFn<'a>>,
+    pub(crate) init_handlers: Vec<&'a ImplItemFn>,
+    pub(crate) resources: Vec<ResourceFn<'a>>,
+    pub(crate) prompts: Vec<PromptFn<'a>>,
+    pub(crate) completions: Vec<CompleteFn<'a>>,
 }
 
 /// A `#[resource]` method.
-pub struct ResourceFn<'a> {
-    pub method: &'a ImplItemFn,
-    pub attrs: ResourceAttrs,
-    pub name: String,
-    pub description: Option<String>,
+pub(crate) struct ResourceFn<'a> {
+    pub(crate) method: &'a ImplItemFn,
+    pub(crate) attrs: ResourceAttrs,
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
     /// The template's variables, in order; empty for a fixed URI.
-    pub vars: Vec<String>,
-    pub template: bool,
-    pub params: Vec<Param<'a>>,
+    pub(crate) vars: Vec<String>,
+    pub(crate) template: bool,
+    pub(crate) params: Vec<Param<'a>>,
 }
 
 /// A `#[prompt]` method.
-pub struct PromptFn<'a> {
-    pub method: &'a ImplItemFn,
-    pub attrs: PromptAttrs,
-    pub name: String,
-    pub name_span: Span,
-    pub description: Option<String>,
-    pub params: Vec<Param<'a>>,
+pub(crate) struct PromptFn<'a> {
+    pub(crate) method: &'a ImplItemFn,
+    pub(crate) attrs: PromptAttrs,
+    pub(crate) name: String,
+    pub(crate) name_span: Span,
+    pub(crate) description: Option<String>,
+    pub(crate) params: Vec<Param<'a>>,
 }
 
 /// A `#[complete]` method.
-pub struct CompleteFn<'a> {
-    pub method: &'a ImplItemFn,
-    pub attrs: CompleteAttrs,
-    pub attr: &'a Attribute,
+pub(crate) struct CompleteFn<'a> {
+    pub(crate) method: &'a ImplItemFn,
+    pub(crate) attrs: CompleteAttrs,
+    pub(crate) attr: &'a Attribute,
 }
 
-pub struct Tool<'a> {
-    pub method: &'a ImplItemFn,
-    pub attrs: ToolAttrs,
+pub(crate) struct Tool<'a> {
+    pub(crate) method: &'a ImplItemFn,
+    pub(crate) attrs: ToolAttrs,
     /// The name clients call, and the span to blame for it.
-    pub name: String,
-    pub name_span: Span,
-    pub description: Option<String>,
-    pub params: Vec<Param<'a>>,
-    pub output: Output<'a>,
+    pub(crate) name: String,
+    pub(crate) name_span: Span,
+    pub(crate) description: Option<String>,
+    pub(crate) params: Vec<Param<'a>>,
+    pub(crate) output: Output<'a>,
 }
 
-pub struct Param<'a> {
-    pub ident: &'a Ident,
-    pub ty: &'a Type,
-    pub docs: Vec<&'a Attribute>,
-    pub kind: ParamKind,
+pub(crate) struct Param<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) ty: &'a Type,
+    pub(crate) docs: Vec<&'a Attribute>,
+    pub(crate) kind: ParamKind,
     /// `#[header("Name")]`: mirrored as the `Mcp-Param-Name` HTTP header (2026-07-28).
-    pub header: Option<LitStr>,
+    pub(crate) header: Option<LitStr>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum ParamKind {
+pub(crate) enum ParamKind {
     /// Deserialized from the arguments object.
     Argument,
     /// The call's `Context`.
@@ -83,7 +83,7 @@ pub enum ParamKind {
 }
 
 /// How a tool's return value becomes a result.
-pub enum Output<'a> {
+pub(crate) enum Output<'a> {
     /// `()`, `String`, `&str`, `Content`, `Vec<Content>`, `CallToolResult`: converted as is.
     Direct,
     /// A `Serialize + JsonSchema` value: structured content with an output schema.
@@ -95,7 +95,7 @@ pub enum Output<'a> {
 }
 
 impl<'a> Server<'a> {
-    pub fn from_ast(cx: &Ctxt, attrs: ServerAttrs, item: &'a ItemImpl) -> Self {
+    pub(crate) fn from_ast(cx: &Ctxt, attrs: ServerAttrs, item: &'a ItemImpl) -> Self {
         let marked = |name: &'static str| {
             methods(item)
                 .filter_map(move |f| f.attrs.iter().find(|a| is_attr(a, name)).map(|a| (f, a)))
@@ -112,10 +112,13 @@ impl<'a> Server<'a> {
             .map(|(f, a)| PromptFn::from_ast(cx, f, a))
             .collect();
         let completions = marked("complete")
-            .map(|(method, attr)| CompleteFn {
-                method,
-                attrs: CompleteAttrs::parse(cx, attr),
-                attr,
+            .filter_map(|(method, attr)| {
+                let attrs = CompleteAttrs::parse(cx, attr)?;
+                Some(CompleteFn {
+                    method,
+                    attrs,
+                    attr,
+                })
             })
             .collect();
         Self {
@@ -141,7 +144,7 @@ impl<'a> ResourceFn<'a> {
             .filter_map(|rest| rest.split_once('}').map(|(v, _)| v.to_owned()))
             .collect();
         let (name, _) = name_of(method, attrs.name.as_ref());
-        let params = params_of(cx, method);
+        let params = params_of(cx, method, "resource");
         Some(Self {
             template: uri.contains('{'),
             description: doc_text(&method.attrs),
@@ -158,7 +161,7 @@ impl<'a> PromptFn<'a> {
     fn from_ast(cx: &Ctxt, method: &'a ImplItemFn, attr: &Attribute) -> Self {
         let attrs = PromptAttrs::parse(cx, attr);
         let (name, name_span) = name_of(method, attrs.name.as_ref());
-        let params = params_of(cx, method);
+        let params = params_of(cx, method, "prompt");
         Self {
             description: doc_text(&method.attrs),
             method,
@@ -169,7 +172,7 @@ impl<'a> PromptFn<'a> {
         }
     }
 
-    pub fn arguments(&self) -> impl Iterator<Item = &Param<'a>> {
+    pub(crate) fn arguments(&self) -> impl Iterator<Item = &Param<'a>> {
         self.params.iter().filter(|p| p.kind == ParamKind::Argument)
     }
 }
@@ -182,22 +185,22 @@ fn name_of(method: &ImplItemFn, given: Option<&LitStr>) -> (String, Span) {
     }
 }
 
-/// The method's typed parameters.
-fn params_of<'a>(cx: &Ctxt, method: &'a ImplItemFn) -> Vec<Param<'a>> {
+/// The typed parameters of a `#[what]` method.
+fn params_of<'a>(cx: &Ctxt, method: &'a ImplItemFn, what: &str) -> Vec<Param<'a>> {
     method
         .sig
         .inputs
         .iter()
-        .filter_map(|arg| Param::from_ast(cx, arg))
+        .filter_map(|arg| Param::from_ast(cx, arg, what))
         .collect()
 }
 
 /// Whether a type is `Option<..>`.
-pub fn is_option(ty: &Type) -> bool {
+pub(crate) fn is_option(ty: &Type) -> bool {
     last_segment_is(ty, "Option")
 }
 
-fn methods(item: &ItemImpl) -> impl Iterator<Item = &ImplItemFn> {
+pub(crate) fn methods(item: &ItemImpl) -> impl Iterator<Item = &ImplItemFn> {
     item.items.iter().filter_map(|i| match i {
         ImplItem::Fn(f) => Some(f),
         _ => None,
@@ -208,7 +211,7 @@ impl<'a> Tool<'a> {
     fn from_ast(cx: &Ctxt, method: &'a ImplItemFn, attr: &Attribute) -> Self {
         let attrs = ToolAttrs::parse(cx, attr);
         let (name, name_span) = name_of(method, attrs.name.as_ref());
-        let params = params_of(cx, method);
+        let params = params_of(cx, method, "tool");
         Self {
             description: doc_text(&method.attrs),
             output: Output::from_ast(&method.sig.output),
@@ -220,24 +223,24 @@ impl<'a> Tool<'a> {
         }
     }
 
-    pub fn ident(&self) -> &Ident {
+    pub(crate) fn ident(&self) -> &Ident {
         &self.method.sig.ident
     }
 
-    pub fn is_async(&self) -> bool {
+    pub(crate) fn is_async(&self) -> bool {
         self.method.sig.asyncness.is_some()
     }
 
-    pub fn arguments(&self) -> impl Iterator<Item = &Param<'a>> {
+    pub(crate) fn arguments(&self) -> impl Iterator<Item = &Param<'a>> {
         self.params.iter().filter(|p| p.kind == ParamKind::Argument)
     }
 
     /// The `#[arguments]` parameter, if the tool takes its arguments whole.
-    pub fn whole(&self) -> Option<&Param<'a>> {
+    pub(crate) fn whole(&self) -> Option<&Param<'a>> {
         self.params.iter().find(|p| p.kind == ParamKind::Whole)
     }
 
-    pub fn title(&self) -> Option<&LitStr> {
+    pub(crate) fn title(&self) -> Option<&LitStr> {
         self.attrs.title.as_ref()
     }
 }
@@ -255,12 +258,12 @@ impl UnrawString for Ident {
 
 impl<'a> Param<'a> {
     // The receiver is checked in `check`; here only typed parameters count.
-    fn from_ast(cx: &Ctxt, arg: &'a FnArg) -> Option<Self> {
+    fn from_ast(cx: &Ctxt, arg: &'a FnArg, what: &str) -> Option<Self> {
         let FnArg::Typed(pt) = arg else { return None };
         let Pat::Ident(pat) = &*pt.pat else {
             cx.error_spanned_by(
                 &pt.pat,
-                "tool parameters must be plain names, like `text: String`",
+                format!("`#[{what}]` parameters must be plain names, like `text: String`"),
             );
             return None;
         };
@@ -282,7 +285,11 @@ impl<'a> Param<'a> {
             .attrs
             .iter()
             .find(|a| a.path().is_ident("header"))
-            .and_then(|a| a.parse_args::<LitStr>().map_err(|e| cx.syn_error(e)).ok());
+            .and_then(|a| {
+                a.parse_args::<LitStr>()
+                    .map_err(|e| cx.syn_error(header_error(e)))
+                    .ok()
+            });
         Some(Self {
             header,
             ident: &pat.ident,
@@ -291,6 +298,11 @@ impl<'a> Param<'a> {
             kind,
         })
     }
+}
+
+fn header_error(e: syn::Error) -> syn::Error {
+    let message = "expected `#[header(\"Name\")]`, mirrored in the `Mcp-Param-Name` HTTP header";
+    syn::Error::new(e.span(), message)
 }
 
 impl<'a> Output<'a> {
@@ -351,7 +363,7 @@ fn generic_args(path: &syn::Path) -> Vec<&Type> {
     }
 }
 
-pub fn last_segment_is(ty: &Type, name: &str) -> bool {
+pub(crate) fn last_segment_is(ty: &Type, name: &str) -> bool {
     match ty {
         Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == name),
         _ => false,

@@ -1,28 +1,29 @@
 //! Parsing of the attributes: `#[mcp_server(...)]`, `#[tool(...)]`, and doc comments.
 
 use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
 use syn::{Attribute, LitStr};
 
 use crate::ctxt::Ctxt;
 
-/// `#[mcp_server(name = "..", version = "..", title = "..", instructions = "..",
+/// `#[mcp_server(name = "..", version = "..", title = "..", instructions = "..", icon = "..",
 /// session = Type, reinit = "reject" | "restore")]`.
 #[derive(Default)]
-pub struct ServerAttrs {
-    pub name: Option<LitStr>,
-    pub version: Option<LitStr>,
-    pub title: Option<LitStr>,
-    pub instructions: Option<LitStr>,
+pub(crate) struct ServerAttrs {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) version: Option<LitStr>,
+    pub(crate) title: Option<LitStr>,
+    pub(crate) instructions: Option<LitStr>,
     /// The key (for spans) and the type of the session state.
-    pub session: Option<(syn::Path, syn::Type)>,
-    pub reinit: Option<LitStr>,
-    pub icon: Option<LitStr>,
+    pub(crate) session: Option<(syn::Path, syn::Type)>,
+    pub(crate) reinit: Option<LitStr>,
+    pub(crate) icon: Option<LitStr>,
 }
 
 const SERVER_KEYS: &str = "`name`, `version`, `title`, `instructions`, `icon`, `session`, `reinit`";
 
 impl ServerAttrs {
-    pub fn parse(cx: &Ctxt, args: proc_macro2::TokenStream) -> Self {
+    pub(crate) fn parse(cx: &Ctxt, args: proc_macro2::TokenStream) -> Self {
         let mut attrs = Self::default();
         let parser = syn::meta::parser(|meta| {
             let slot = match meta.path.get_ident().map(|i| i.to_string()).as_deref() {
@@ -33,9 +34,10 @@ impl ServerAttrs {
                 Some("reinit") => &mut attrs.reinit,
                 Some("icon") => &mut attrs.icon,
                 Some("session") => {
-                    let ty: syn::Type = meta.value()?.parse()?;
+                    let ty: syn::Type =
+                        value_of(&meta, "`session = Type`, the type of each session's state")?;
                     if attrs.session.is_some() {
-                        return Err(meta.error("this attribute is given twice"));
+                        return Err(given_twice(&meta));
                     }
                     attrs.session = Some((meta.path.clone(), ty));
                     return Ok(());
@@ -51,18 +53,19 @@ impl ServerAttrs {
     }
 }
 
-/// `#[tool(name = "..", title = "..", read_only, destructive, idempotent, open_world)]`.
+/// `#[tool(name = "..", title = "..", icon = "..", read_only, destructive, idempotent,
+/// open_world, task = "optional" | "required")]`.
 #[derive(Default)]
-pub struct ToolAttrs {
-    pub name: Option<LitStr>,
-    pub title: Option<LitStr>,
-    pub read_only: Option<bool>,
-    pub destructive: Option<bool>,
-    pub idempotent: Option<bool>,
-    pub open_world: Option<bool>,
+pub(crate) struct ToolAttrs {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) title: Option<LitStr>,
+    pub(crate) read_only: Option<bool>,
+    pub(crate) destructive: Option<bool>,
+    pub(crate) idempotent: Option<bool>,
+    pub(crate) open_world: Option<bool>,
     /// `task = "optional" | "required"`.
-    pub task: Option<LitStr>,
-    pub icon: Option<LitStr>,
+    pub(crate) task: Option<LitStr>,
+    pub(crate) icon: Option<LitStr>,
 }
 
 const TOOL_KEYS: &str =
@@ -70,7 +73,7 @@ const TOOL_KEYS: &str =
 
 impl ToolAttrs {
     /// Parses one `#[tool]` or `#[tool(...)]` attribute.
-    pub fn parse(cx: &Ctxt, attr: &Attribute) -> Self {
+    pub(crate) fn parse(cx: &Ctxt, attr: &Attribute) -> Self {
         let mut attrs = Self::default();
         if matches!(attr.meta, syn::Meta::Path(_)) {
             return attrs;
@@ -98,17 +101,46 @@ impl ToolAttrs {
 }
 
 fn unknown_key(meta: &ParseNestedMeta<'_>, what: &str, expected: &str) -> syn::Error {
-    let path = &meta.path;
-    let key = quote::quote!(#path).to_string().replace(' ', "");
+    let key = key_of(meta);
     meta.error(format!(
         "unknown {what} attribute `{key}`; expected one of {expected}"
     ))
 }
 
+fn given_twice(meta: &ParseNestedMeta<'_>) -> syn::Error {
+    syn::Error::new_spanned(&meta.path, format!("`{}` is given twice", key_of(meta)))
+}
+
+fn key_of(meta: &ParseNestedMeta<'_>) -> String {
+    let path = &meta.path;
+    quote::quote!(#path).to_string().replace(' ', "")
+}
+
+/// The value after `key =`; when it is missing or malformed, an error that shows `syntax`.
+fn value_of<T: syn::parse::Parse>(meta: &ParseNestedMeta<'_>, syntax: &str) -> syn::Result<T> {
+    let expected = |span| syn::Error::new(span, format!("expected {syntax}"));
+    if !meta.input.peek(syn::Token![=]) {
+        return Err(expected(meta.path.span()));
+    }
+    meta.value()?;
+    meta.input
+        .parse()
+        .map_err(|e: syn::Error| expected(e.span()))
+}
+
+// Keys with a fixed set of values show them all.
+fn string_syntax(key: &str) -> String {
+    match key {
+        "task" => "`task = \"optional\"` or `task = \"required\"`".to_owned(),
+        "reinit" => "`reinit = \"reject\"` or `reinit = \"restore\"`".to_owned(),
+        _ => format!("`{key} = \"..\"`"),
+    }
+}
+
 fn set_once(slot: &mut Option<LitStr>, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
-    let value: LitStr = meta.value()?.parse()?;
+    let value: LitStr = value_of(meta, &string_syntax(&key_of(meta)))?;
     if slot.is_some() {
-        return Err(meta.error("this attribute is given twice"));
+        return Err(given_twice(meta));
     }
     *slot = Some(value);
     Ok(())
@@ -117,19 +149,21 @@ fn set_once(slot: &mut Option<LitStr>, meta: &ParseNestedMeta<'_>) -> syn::Resul
 // A hint is a bare flag (`read_only`) or an explicit boolean (`read_only = false`).
 fn set_flag(slot: &mut Option<bool>, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     let value = if meta.input.peek(syn::Token![=]) {
-        meta.value()?.parse::<syn::LitBool>()?.value
+        let key = key_of(meta);
+        let syntax = format!("`{key}`, `{key} = true` or `{key} = false`");
+        value_of::<syn::LitBool>(meta, &syntax)?.value
     } else {
         true
     };
     if slot.is_some() {
-        return Err(meta.error("this attribute is given twice"));
+        return Err(given_twice(meta));
     }
     *slot = Some(value);
     Ok(())
 }
 
 /// The text of `///` comments, one line each, without the space after `///`.
-pub fn doc_text(attrs: &[Attribute]) -> Option<String> {
+pub(crate) fn doc_text(attrs: &[Attribute]) -> Option<String> {
     let lines: Vec<String> = attrs
         .iter()
         .filter(|a| a.path().is_ident("doc"))
@@ -154,24 +188,43 @@ pub fn doc_text(attrs: &[Attribute]) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+/// The attributes that give a method of an `#[mcp_server]` impl block its role.
+pub(crate) const METHOD_ATTRS: [&str; 6] = [
+    "tool",
+    "resource",
+    "prompt",
+    "complete",
+    "on_reinit",
+    "on_initialize",
+];
+
 /// Whether an attribute is `#[name]` or `#[name(...)]`, also through a path like `mcp_runtime::name`.
-pub fn is_attr(attr: &Attribute, name: &str) -> bool {
+pub(crate) fn is_attr(attr: &Attribute, name: &str) -> bool {
     attr.path().segments.last().is_some_and(|s| s.ident == name)
 }
 
 /// `#[resource("uri or template", name = "..", title = "..", mime_type = "..")]`.
-pub struct ResourceAttrs {
-    pub uri: LitStr,
-    pub name: Option<LitStr>,
-    pub title: Option<LitStr>,
-    pub mime_type: Option<LitStr>,
+pub(crate) struct ResourceAttrs {
+    pub(crate) uri: LitStr,
+    pub(crate) name: Option<LitStr>,
+    pub(crate) title: Option<LitStr>,
+    pub(crate) mime_type: Option<LitStr>,
 }
 
 const RESOURCE_KEYS: &str = "`name`, `title`, `mime_type`";
 
+const MISSING_URI: &str = "`#[resource]` takes its URI first, as a string: `#[resource(\"notes://today\")]`, or a template: `#[resource(\"notes://{id}\")]`";
+
 impl ResourceAttrs {
-    pub fn parse(cx: &Ctxt, attr: &Attribute) -> Option<Self> {
+    pub(crate) fn parse(cx: &Ctxt, attr: &Attribute) -> Option<Self> {
+        if !matches!(attr.meta, syn::Meta::List(_)) {
+            cx.error_spanned_by(attr.path(), MISSING_URI);
+            return None;
+        }
         let result = attr.parse_args_with(|input: syn::parse::ParseStream<'_>| {
+            if !input.peek(LitStr) {
+                return Err(input.error(MISSING_URI));
+            }
             let uri: LitStr = input.parse()?;
             let mut attrs = Self {
                 uri,
@@ -201,13 +254,13 @@ impl ResourceAttrs {
 
 /// `#[prompt(name = "..", title = "..")]`.
 #[derive(Default)]
-pub struct PromptAttrs {
-    pub name: Option<LitStr>,
-    pub title: Option<LitStr>,
+pub(crate) struct PromptAttrs {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) title: Option<LitStr>,
 }
 
 impl PromptAttrs {
-    pub fn parse(cx: &Ctxt, attr: &Attribute) -> Self {
+    pub(crate) fn parse(cx: &Ctxt, attr: &Attribute) -> Self {
         let mut attrs = Self::default();
         if matches!(attr.meta, syn::Meta::Path(_)) {
             return attrs;
@@ -229,15 +282,21 @@ impl PromptAttrs {
 
 /// `#[complete(prompt = "..", argument = "..")]` or `#[complete(resource = "..", argument = "..")]`.
 #[derive(Default)]
-pub struct CompleteAttrs {
-    pub prompt: Option<LitStr>,
-    pub resource: Option<LitStr>,
-    pub argument: Option<LitStr>,
+pub(crate) struct CompleteAttrs {
+    pub(crate) prompt: Option<LitStr>,
+    pub(crate) resource: Option<LitStr>,
+    pub(crate) argument: Option<LitStr>,
 }
 
 impl CompleteAttrs {
-    pub fn parse(cx: &Ctxt, attr: &Attribute) -> Self {
+    /// `None` when the attribute does not parse: the error says why, and checks that would
+    /// only repeat it are skipped.
+    pub(crate) fn parse(cx: &Ctxt, attr: &Attribute) -> Option<Self> {
         let mut attrs = Self::default();
+        // A bare `#[complete]` lacks what `check` asks for; one error from there says which.
+        if matches!(attr.meta, syn::Meta::Path(_)) {
+            return Some(attrs);
+        }
         let result = attr.parse_nested_meta(|meta| {
             let slot = match meta.path.get_ident().map(|i| i.to_string()).as_deref() {
                 Some("prompt") => &mut attrs.prompt,
@@ -253,9 +312,7 @@ impl CompleteAttrs {
             };
             set_once(slot, &meta)
         });
-        if let Err(e) = result {
-            cx.syn_error(e);
-        }
-        attrs
+        result.map_err(|e| cx.syn_error(e)).ok()?;
+        Some(attrs)
     }
 }

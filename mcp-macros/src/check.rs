@@ -3,31 +3,44 @@
 
 use std::collections::HashMap;
 
-use syn::{FnArg, Type};
+use syn::{Attribute, FnArg, Type};
 
-use crate::ast::{Output, ParamKind, Server, Tool, last_segment_is};
+use crate::ast::{
+    CompleteFn, Output, Param, ParamKind, ResourceFn, Server, Tool, last_segment_is, methods,
+};
+use crate::attr::{METHOD_ATTRS, is_attr};
 use crate::ctxt::Ctxt;
 
-pub fn check(cx: &Ctxt, server: &Server<'_>) {
+pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
     check_inherent(cx, server);
+    check_one_role(cx, server);
     check_unique_names(cx, server);
     check_reinit_value(cx, server);
     check_one_policy(cx, server);
     check_state_has_policy(cx, server);
     for handler in &server.reinit_handlers {
         check_reinit_handler(cx, handler);
+        check_plain_fn(cx, &handler.sig, "on_reinit");
+        check_no_tool_param_attrs(cx, &handler.sig, "on_reinit");
     }
-    check_init_handlers(cx, server);
+    check_one_init_handler(cx, server);
+    for handler in &server.init_handlers {
+        check_init_handler(cx, handler);
+        check_plain_fn(cx, &handler.sig, "on_initialize");
+        check_no_tool_param_attrs(cx, &handler.sig, "on_initialize");
+    }
     check_features(cx, server);
     for tool in &server.tools {
         check_name(cx, tool);
         check_receiver(cx, tool);
         check_not_generic(cx, tool);
-        check_plain_fn(cx, tool);
-        check_params(cx, tool);
-        check_session_params(cx, tool);
+        check_plain_fn(cx, &tool.method.sig, "tool");
+        check_at_most_one(cx, &tool.params, ParamKind::Context, "tool");
+        check_at_most_one(cx, &tool.params, ParamKind::Session, "tool");
         check_whole_arguments(cx, tool);
+        check_header_targets(cx, tool);
         check_task_value(cx, tool);
+        check_task_is_async(cx, tool);
         check_output(cx, tool);
     }
 }
@@ -42,6 +55,21 @@ fn check_inherent(cx: &Ctxt, server: &Server<'_>) {
             &server.item.generics,
             "`#[mcp_server]` impl blocks cannot be generic",
         );
+    }
+}
+
+// A method has one role: a second helper attribute would be ignored or register it twice.
+fn check_one_role(cx: &Ctxt, server: &Server<'_>) {
+    let name_of = |a: &Attribute| METHOD_ATTRS.into_iter().find(|n| is_attr(a, n));
+    for method in methods(server.item) {
+        let mut roles = method.attrs.iter().filter_map(|a| Some((a, name_of(a)?)));
+        if let (Some((_, first)), Some((attr, _))) = (roles.next(), roles.next()) {
+            let message = format!(
+                "`{}` is already a `#[{first}]`; a method takes one of `#[tool]`, `#[resource]`, `#[prompt]`, `#[complete]`, `#[on_reinit]`, `#[on_initialize]`",
+                method.sig.ident
+            );
+            cx.error_spanned_by(attr, message);
+        }
     }
 }
 
@@ -114,27 +142,30 @@ fn check_not_generic(cx: &Ctxt, tool: &Tool<'_>) {
     }
 }
 
-// Tools are safe, non-const, non-variadic functions.
-fn check_plain_fn(cx: &Ctxt, tool: &Tool<'_>) {
-    let sig = &tool.method.sig;
+// Methods with a role are safe, non-const, non-variadic functions: generated code calls them.
+fn check_plain_fn(cx: &Ctxt, sig: &syn::Signature, what: &str) {
     if let Some(unsafety) = &sig.unsafety {
-        cx.error_spanned_by(unsafety, "`#[tool]` methods cannot be `unsafe`");
+        cx.error_spanned_by(unsafety, format!("`#[{what}]` methods cannot be `unsafe`"));
     }
     if let Some(constness) = &sig.constness {
-        cx.error_spanned_by(constness, "`#[tool]` methods cannot be `const`");
+        cx.error_spanned_by(constness, format!("`#[{what}]` methods cannot be `const`"));
     }
     if let Some(variadic) = &sig.variadic {
-        cx.error_spanned_by(variadic, "`#[tool]` methods cannot be variadic");
+        cx.error_spanned_by(variadic, format!("`#[{what}]` methods cannot be variadic"));
     }
 }
 
-// At most one `Context` parameter.
-fn check_params(cx: &Ctxt, tool: &Tool<'_>) {
-    let mut contexts = tool.params.iter().filter(|p| p.kind == ParamKind::Context);
-    if let (Some(_), Some(second)) = (contexts.next(), contexts.next()) {
+// At most one `Context` and one `Session` parameter: each call has one of each.
+fn check_at_most_one(cx: &Ctxt, params: &[Param<'_>], kind: ParamKind, what: &str) {
+    let mut found = params.iter().filter(|p| p.kind == kind);
+    if let (Some(_), Some(second)) = (found.next(), found.next()) {
+        let kind = match kind {
+            ParamKind::Session => "Session",
+            _ => "Context",
+        };
         cx.error_spanned_by(
             second.ty,
-            "a `#[tool]` method takes at most one `Context` parameter",
+            format!("a `#[{what}]` method takes at most one `{kind}` parameter"),
         );
     }
 }
@@ -163,14 +194,34 @@ fn check_whole_arguments(cx: &Ctxt, tool: &Tool<'_>) {
     }
 }
 
-// At most one `Session` parameter.
-fn check_session_params(cx: &Ctxt, tool: &Tool<'_>) {
-    let mut params = tool.params.iter().filter(|p| p.kind == ParamKind::Session);
-    if let (Some(_), Some(second)) = (params.next(), params.next()) {
-        cx.error_spanned_by(
-            second.ty,
-            "a `#[tool]` method takes at most one `Session` parameter",
-        );
+// `#[header("..")]` mirrors an argument's value; other parameters have no value to mirror.
+fn check_header_targets(cx: &Ctxt, tool: &Tool<'_>) {
+    for param in tool.params.iter().filter(|p| p.kind != ParamKind::Argument) {
+        if let Some(header) = &param.header {
+            cx.error_spanned_by(
+                header,
+                "`#[header(\"..\")]` goes on an argument of the tool, not on a `Context`, `Session` or `#[arguments]` parameter",
+            );
+        }
+    }
+}
+
+// `#[arguments]` and `#[header]` shape a tool's input schema; other methods have none.
+fn check_no_tool_param_attrs(cx: &Ctxt, sig: &syn::Signature, what: &str) {
+    let attrs = sig.inputs.iter().flat_map(|arg| match arg {
+        FnArg::Typed(pt) => pt.attrs.as_slice(),
+        FnArg::Receiver(_) => &[],
+    });
+    for attr in attrs {
+        if let Some(name) = ["arguments", "header"]
+            .into_iter()
+            .find(|n| attr.path().is_ident(n))
+        {
+            cx.error_spanned_by(
+                attr,
+                format!("`#[{name}]` goes on a parameter of a `#[tool]` method, not of a `#[{what}]` method"),
+            );
+        }
     }
 }
 
@@ -265,28 +316,42 @@ fn check_features(cx: &Ctxt, server: &Server<'_>) {
     let mut uris = HashMap::new();
     for resource in &server.resources {
         check_plain_method(cx, &resource.method.sig, "resource");
+        check_plain_fn(cx, &resource.method.sig, "resource");
         if uris.insert(resource.attrs.uri.value(), ()).is_some() {
             cx.error_spanned_by(
                 &resource.attrs.uri,
                 format!("duplicate resource URI `{}`", resource.attrs.uri.value()),
             );
         }
-        check_template_params(cx, resource);
+        check_uri_scheme(cx, resource);
+        if check_template_syntax(cx, resource) {
+            check_template_params(cx, resource);
+        }
+        check_at_most_one(cx, &resource.params, ParamKind::Context, "resource");
+        check_at_most_one(cx, &resource.params, ParamKind::Session, "resource");
+        check_no_tool_param_attrs(cx, &resource.method.sig, "resource");
     }
     let mut names = HashMap::new();
     for prompt in &server.prompts {
         check_plain_method(cx, &prompt.method.sig, "prompt");
+        check_plain_fn(cx, &prompt.method.sig, "prompt");
         if names.insert(prompt.name.as_str(), ()).is_some() {
             cx.syn_error(syn::Error::new(
                 prompt.name_span,
                 format!("duplicate prompt name `{}`", prompt.name),
             ));
         }
+        check_at_most_one(cx, &prompt.params, ParamKind::Context, "prompt");
+        check_at_most_one(cx, &prompt.params, ParamKind::Session, "prompt");
+        check_no_tool_param_attrs(cx, &prompt.method.sig, "prompt");
     }
     for complete in &server.completions {
         check_plain_method(cx, &complete.method.sig, "complete");
+        check_plain_fn(cx, &complete.method.sig, "complete");
+        check_completion_signature(cx, complete);
         check_completion_target(cx, server, complete);
     }
+    check_unique_completions(cx, server);
 }
 
 // `&self`, not generic.
@@ -306,8 +371,66 @@ fn check_plain_method(cx: &Ctxt, sig: &syn::Signature, what: &str) {
     }
 }
 
+// A resource URI is absolute: it starts with a scheme such as `notes:` (RFC 3986).
+fn check_uri_scheme(cx: &Ctxt, resource: &ResourceFn<'_>) {
+    let uri = resource.attrs.uri.value();
+    let scheme = uri.split_once(':').map_or("", |(scheme, _)| scheme);
+    let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !valid {
+        let message = format!(
+            "invalid resource URI `{uri}`; expected an absolute URI that starts with a scheme, like `notes://today` or `file:///notes.txt`"
+        );
+        cx.error_spanned_by(&resource.attrs.uri, message);
+    }
+}
+
+// A template's variables are `{name}`s with Rust identifiers as names (RFC 6570 level 1),
+// each used once, with text between two of them so that a URI splits one way only.
+fn check_template_syntax(cx: &Ctxt, resource: &ResourceFn<'_>) -> bool {
+    let uri = resource.attrs.uri.value();
+    let Some(problem) = template_problem(&uri) else {
+        return true;
+    };
+    let message =
+        format!("invalid URI template `{uri}`: {problem}; write each variable as `{{name}}`");
+    cx.error_spanned_by(&resource.attrs.uri, message);
+    false
+}
+
+fn template_problem(uri: &str) -> Option<String> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut rest = uri;
+    let mut after_variable = false;
+    while let Some(at) = rest.find(['{', '}']) {
+        if rest[at..].starts_with('}') {
+            return Some("`}` without `{`".into());
+        }
+        if at == 0 && after_variable {
+            return Some("two variables need text between them".into());
+        }
+        let Some((name, tail)) = rest[at + 1..].split_once('}') else {
+            return Some("`{` without `}`".into());
+        };
+        let is_ident = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !is_ident {
+            return Some(format!("`{{{name}}}` is not a variable name"));
+        }
+        if seen.contains(&name) {
+            return Some(format!("the variable `{{{name}}}` appears twice"));
+        }
+        seen.push(name);
+        rest = tail;
+        after_variable = true;
+    }
+    None
+}
+
 // A template's variables and the method's parameters are the same names.
-fn check_template_params(cx: &Ctxt, resource: &crate::ast::ResourceFn<'_>) {
+fn check_template_params(cx: &Ctxt, resource: &ResourceFn<'_>) {
     let params: Vec<String> = resource
         .params
         .iter()
@@ -337,8 +460,60 @@ fn check_template_params(cx: &Ctxt, resource: &crate::ast::ResourceFn<'_>) {
     }
 }
 
+// `#[complete] fn name(&self, value: String) -> ..`: the handler is called with the typed prefix.
+fn check_completion_signature(cx: &Ctxt, complete: &CompleteFn<'_>) {
+    let sig = &complete.method.sig;
+    let args: Vec<_> = sig
+        .inputs
+        .iter()
+        .filter(|a| matches!(a, FnArg::Typed(_)))
+        .collect();
+    let is_string = |a: &&FnArg| matches!(a, FnArg::Typed(pt) if last_segment_is(&pt.ty, "String"));
+    let message =
+        "a `#[complete]` method takes one argument, `value: String`, the text to complete";
+    match args.iter().find(|a| !is_string(a)).or(args.get(1)) {
+        Some(arg) => cx.error_spanned_by(arg, message),
+        None if args.is_empty() => cx.error_spanned_by(&sig.ident, message),
+        None => {}
+    }
+    if matches!(sig.output, syn::ReturnType::Default) {
+        cx.error_spanned_by(
+            &sig.ident,
+            "a `#[complete]` method returns its suggestions, as `Vec<String>` or `Completion`",
+        );
+    }
+}
+
+// One handler per prompt argument or template variable: a second would never be called.
+fn check_unique_completions(cx: &Ctxt, server: &Server<'_>) {
+    let mut seen = HashMap::new();
+    for complete in &server.completions {
+        let attrs = &complete.attrs;
+        let (Some(argument), Some(target)) = (
+            &attrs.argument,
+            attrs.prompt.as_ref().or(attrs.resource.as_ref()),
+        ) else {
+            continue;
+        };
+        let what = if attrs.prompt.is_some() {
+            "prompt"
+        } else {
+            "template"
+        };
+        let key = (what, target.value(), argument.value());
+        if let Some(first) = seen.insert(key, &complete.method.sig.ident) {
+            let message = format!(
+                "duplicate `#[complete]` handler for `{}` of the {what} `{}`; the method `{first}` already completes it",
+                argument.value(),
+                target.value()
+            );
+            cx.error_spanned_by(argument, message);
+        }
+    }
+}
+
 // A completion handler names an existing prompt argument or template variable.
-fn check_completion_target(cx: &Ctxt, server: &Server<'_>, complete: &crate::ast::CompleteFn<'_>) {
+fn check_completion_target(cx: &Ctxt, server: &Server<'_>, complete: &CompleteFn<'_>) {
     let attrs = &complete.attrs;
     let Some(argument) = &attrs.argument else {
         cx.error_spanned_by(
@@ -397,44 +572,65 @@ fn check_task_value(cx: &Ctxt, tool: &Tool<'_>) {
     }
 }
 
-// At most one `#[on_initialize] async fn name(&self, session: NewSession) -> State`.
-fn check_init_handlers(cx: &Ctxt, server: &Server<'_>) {
+// A task is a call that waits: a synchronous tool returns before it could become one.
+fn check_task_is_async(cx: &Ctxt, tool: &Tool<'_>) {
+    if let Some(lit) = &tool.attrs.task
+        && matches!(lit.value().as_str(), "optional" | "required")
+        && !tool.is_async()
+    {
+        let message = format!(
+            "`task = {:?}` needs an `async fn`; a synchronous tool returns before it could become a task",
+            lit.value()
+        );
+        cx.error_spanned_by(lit, message);
+    }
+}
+
+// A server has at most one `#[on_initialize]` handler.
+fn check_one_init_handler(cx: &Ctxt, server: &Server<'_>) {
     for extra in server.init_handlers.iter().skip(1) {
         cx.error_spanned_by(
             &extra.sig.ident,
             "a server has at most one `#[on_initialize]` handler",
         );
     }
-    for handler in &server.init_handlers {
-        let sig = &handler.sig;
-        if sig.asyncness.is_none() {
-            cx.error_spanned_by(
-                sig.fn_token,
-                "an `#[on_initialize]` handler is an `async fn`",
-            );
-        }
-        let by_ref = |r: &syn::Receiver| r.reference.is_some() && r.mutability.is_none();
-        if !matches!(sig.inputs.first(), Some(FnArg::Receiver(r)) if by_ref(r)) {
-            cx.error_spanned_by(
-                &sig.ident,
-                "an `#[on_initialize]` handler is a method taking `&self`",
-            );
-            continue;
-        }
-        let args: Vec<_> = sig.inputs.iter().skip(1).collect();
-        let is_new =
-            |a: &FnArg| matches!(a, FnArg::Typed(pt) if last_segment_is(&pt.ty, "NewSession"));
-        if args.len() != 1 || !is_new(args[0]) {
-            cx.error_spanned_by(
-                &sig.inputs,
-                "an `#[on_initialize]` handler takes one argument, `session: NewSession`",
-            );
-        }
-        if matches!(sig.output, syn::ReturnType::Default) {
-            cx.error_spanned_by(
-                &sig.ident,
-                "an `#[on_initialize]` handler returns the server's session state",
-            );
-        }
+}
+
+// `#[on_initialize] async fn name(&self, session: NewSession) -> State`.
+fn check_init_handler(cx: &Ctxt, handler: &syn::ImplItemFn) {
+    let sig = &handler.sig;
+    if sig.asyncness.is_none() {
+        cx.error_spanned_by(
+            sig.fn_token,
+            "an `#[on_initialize]` handler is an `async fn`",
+        );
+    }
+    let by_ref = |r: &syn::Receiver| r.reference.is_some() && r.mutability.is_none();
+    if !matches!(sig.inputs.first(), Some(FnArg::Receiver(r)) if by_ref(r)) {
+        cx.error_spanned_by(
+            &sig.ident,
+            "an `#[on_initialize]` handler is a method taking `&self`",
+        );
+        return;
+    }
+    let args: Vec<_> = sig.inputs.iter().skip(1).collect();
+    let is_new = |a: &FnArg| matches!(a, FnArg::Typed(pt) if last_segment_is(&pt.ty, "NewSession"));
+    if args.len() != 1 || !is_new(args[0]) {
+        cx.error_spanned_by(
+            &sig.inputs,
+            "an `#[on_initialize]` handler takes one argument, `session: NewSession`",
+        );
+    }
+    if matches!(sig.output, syn::ReturnType::Default) {
+        cx.error_spanned_by(
+            &sig.ident,
+            "an `#[on_initialize]` handler returns the server's session state",
+        );
+    }
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &sig.generics,
+            "an `#[on_initialize]` handler cannot be generic",
+        );
     }
 }

@@ -7,13 +7,13 @@ use syn::spanned::Spanned;
 use syn::{ImplItem, ItemImpl};
 
 use crate::ast::{Output, ParamKind, Server, Tool};
-use crate::attr::{ServerAttrs, is_attr};
+use crate::attr::{METHOD_ATTRS, ServerAttrs, is_attr};
 use crate::check::check;
 use crate::ctxt::Ctxt;
 
 /// `#[mcp_server]`: the user's impl block (helper attributes stripped), then either the
 /// generated `Server` impl or the errors plus a fallback impl.
-pub fn server(args: TokenStream, input: TokenStream) -> TokenStream {
+pub(crate) fn server(args: TokenStream, input: TokenStream) -> TokenStream {
     let cx = Ctxt::default();
     let attrs = ServerAttrs::parse(&cx, args);
     let item: ItemImpl = match syn::parse2(input.clone()) {
@@ -47,7 +47,7 @@ pub fn server(args: TokenStream, input: TokenStream) -> TokenStream {
 }
 
 /// A helper attribute used outside an `#[mcp_server]` impl block.
-pub fn misplaced(name: &str, _args: TokenStream, input: TokenStream) -> TokenStream {
+pub(crate) fn misplaced(name: &str, _args: TokenStream, input: TokenStream) -> TokenStream {
     let message = format!("`#[{name}]` goes on a method inside an `#[mcp_server]` impl block");
     let e = syn::Error::new(Span::call_site(), message).to_compile_error();
     quote!(#e #input)
@@ -109,7 +109,8 @@ fn expand_initial_state(server: &Server<'_>) -> TokenStream {
                 }
             }
         }
-        None => quote!(::core::future::ready(::core::default::Default::default())),
+        // The trait's default: `Default::default()`.
+        None => return TokenStream::new(),
     };
     quote! {
         #[allow(unused_variables)]
@@ -135,10 +136,14 @@ fn expand_reinit(server: &Server<'_>) -> TokenStream {
         server.reinit_handlers.first(),
         server.attrs.reinit.as_ref().map(|l| l.value()),
     ) {
-        (Some(_), _) => quote!(Handler),
-        (None, Some(v)) if v == "restore" => quote!(Restore),
-        _ => quote!(Reject),
+        (Some(_), _) => Some(quote!(Handler)),
+        (None, Some(v)) if v == "restore" => Some(quote!(Restore)),
+        // The trait's default.
+        _ => None,
     };
+    let policy = policy.map(|policy| {
+        quote!(const REINIT: ::mcp_runtime::__private::ReinitPolicy = ::mcp_runtime::__private::ReinitPolicy::#policy;)
+    });
     let body = match server.reinit_handlers.first() {
         Some(handler) => {
             let call = handler_call(server, handler, quote!(__mcp_request));
@@ -149,14 +154,15 @@ fn expand_reinit(server: &Server<'_>) -> TokenStream {
                 }
             }
         }
-        None => quote!(::core::future::ready(
-            ::mcp_runtime::__private::Reinit::Reject
-        )),
+        None => {
+            let initial_state = expand_initial_state(server);
+            return quote!(#initial_state #policy);
+        }
     };
     let initial_state = expand_initial_state(server);
     quote! {
         #initial_state
-        const REINIT: ::mcp_runtime::__private::ReinitPolicy = ::mcp_runtime::__private::ReinitPolicy::#policy;
+        #policy
         #[allow(unused_variables)]
         fn reinit(
             &self,
@@ -247,6 +253,14 @@ fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
         Some(quote!((#param, #header)))
     });
     let args = args_ident(tool);
+    // An `#[arguments]` type's schema comes from the user's type: blame it there.
+    let input_schema = match tool.whole() {
+        Some(whole) => {
+            let ty = whole.ty;
+            quote_spanned!(ty.span()=> |g| g.root_schema_for::<#ty>())
+        }
+        None => quote!(|g| g.root_schema_for::<#args>()),
+    };
     let title = option(tool.title());
     let description = option(tool.description.as_ref());
     let hint = |h: Option<bool>| {
@@ -275,7 +289,7 @@ fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
                 idempotent_hint: #idempotent,
                 open_world_hint: #open_world,
             },
-            input_schema: |g| g.root_schema_for::<#args>(),
+            input_schema: #input_schema,
             output_schema: #output_schema,
             headers: &[#(#headers),*],
             task: ::mcp_runtime::__private::TaskSupport::#task,
@@ -287,6 +301,10 @@ fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
 
 /// `call_tool`: a `match` on the name parses the arguments; the returned future runs the call.
 fn expand_call_tool(server: &Server<'_>) -> TokenStream {
+    if server.tools.is_empty() {
+        // The trait's default: every name is unknown.
+        return TokenStream::new();
+    }
     let variants: Vec<_> = (0..server.tools.len())
         .map(|i| format_ident!("__mcp_{}", i))
         .collect();
@@ -294,7 +312,11 @@ fn expand_call_tool(server: &Server<'_>) -> TokenStream {
     let names = server.tools.iter().map(|t| &t.name);
     let calls = server.tools.iter().map(|t| expand_call(server, t));
     quote! {
-        #[allow(unreachable_code, clippy::used_underscore_binding)]
+        #[allow(
+            unreachable_code,
+            clippy::used_underscore_binding,
+            clippy::let_unit_value
+        )]
         fn call_tool<'__mcp_s>(
             &'__mcp_s self,
             __mcp_name: &str,
@@ -345,16 +367,24 @@ fn expand_call(server: &Server<'_>, tool: &Tool<'_>) -> TokenStream {
         syn::ReturnType::Default => tool.method.sig.ident.span(),
     };
     let value = match &tool.output {
-        Output::Structured(_) => quote_spanned!(span=> ::mcp_runtime::__private::Json(#call)),
-        Output::StructuredResult(_) => {
-            quote_spanned!(span=> #call.map(::mcp_runtime::__private::Json))
+        Output::Structured(_) => {
+            quote_spanned!(span=> ::mcp_runtime::__private::Json(__mcp_returned))
         }
-        Output::Direct | Output::Unsupported(_) => call,
+        Output::StructuredResult(_) => {
+            quote_spanned!(span=> __mcp_returned.map(::mcp_runtime::__private::Json))
+        }
+        Output::Direct | Output::Unsupported(_) => quote_spanned!(span=> __mcp_returned),
     };
-    quote_spanned!(span=> ::mcp_runtime::__private::IntoToolResult::into_tool_result(#value))
+    // The value is bound first so that a type error in the conversion is blamed on the
+    // return type, not on the call that generated code wrote.
+    quote_spanned!(span=> {
+        let __mcp_returned = #call;
+        ::mcp_runtime::__private::IntoToolResult::into_tool_result(#value)
+    })
 }
 
-/// On error: a `Server` impl with no tools, so the rest of the crate still type-checks.
+/// On error: a `Server` impl with no tools (the trait's defaults), so the rest of the crate
+/// still type-checks.
 fn fallback(server: &Server<'_>) -> TokenStream {
     let item = server.item;
     if !item.generics.params.is_empty() || item.trait_.is_some() {
@@ -366,13 +396,6 @@ fn fallback(server: &Server<'_>) -> TokenStream {
         const _: () = {
             impl ::mcp_runtime::__private::Server for #self_ty {
                 type Session = #session_ty;
-                const REINIT: ::mcp_runtime::__private::ReinitPolicy = ::mcp_runtime::__private::ReinitPolicy::Reject;
-                fn initial_state(
-                    &self,
-                    _: ::mcp_runtime::__private::NewSession,
-                ) -> impl ::core::future::Future<Output = Self::Session> + ::core::marker::Send {
-                    ::core::future::ready(::core::default::Default::default())
-                }
                 fn description() -> &'static ::mcp_runtime::__private::ServerDescription {
                     static DESCRIPTION: ::mcp_runtime::__private::ServerDescription = ::mcp_runtime::__private::ServerDescription {
                         name: ::core::env!("CARGO_PKG_NAME"),
@@ -386,53 +409,6 @@ fn fallback(server: &Server<'_>) -> TokenStream {
                     };
                     &DESCRIPTION
                 }
-                fn reinit(
-                    &self,
-                    _: ::mcp_runtime::__private::ReinitRequest,
-                ) -> impl ::core::future::Future<Output = ::mcp_runtime::__private::Reinit<Self::Session>> + ::core::marker::Send {
-                    ::core::future::ready(::mcp_runtime::__private::Reinit::Reject)
-                }
-                fn call_tool<'__mcp_s>(
-                    &'__mcp_s self,
-                    _: &str,
-                    _: ::core::option::Option<&::mcp_runtime::__private::RawValue>,
-                    _: ::mcp_runtime::__private::Context,
-                    _: ::core::option::Option<::mcp_runtime::__private::Session<Self::Session>>,
-                ) -> ::core::result::Result<
-                    ::core::future::Ready<::mcp_runtime::__private::CallToolResult>,
-                    ::mcp_runtime::__private::ToolCallError,
-                > {
-                    ::core::result::Result::Err(::mcp_runtime::__private::ToolCallError::UnknownTool)
-                }
-                fn read_resource<'__mcp_s>(
-                    &'__mcp_s self,
-                    _: &str,
-                    _: ::mcp_runtime::__private::Context,
-                ) -> ::core::option::Option<
-                    ::core::future::Ready<::core::result::Result<::mcp_runtime::__private::ReadResourceResult, ::std::string::String>>,
-                > {
-                    ::core::option::Option::None
-                }
-                fn get_prompt<'__mcp_s>(
-                    &'__mcp_s self,
-                    _: &str,
-                    _: ::core::option::Option<&::mcp_runtime::__private::RawValue>,
-                    _: ::mcp_runtime::__private::Context,
-                ) -> ::core::result::Result<
-                    ::core::future::Ready<::core::result::Result<::mcp_runtime::__private::GetPromptResult, ::std::string::String>>,
-                    ::mcp_runtime::__private::ToolCallError,
-                > {
-                    ::core::result::Result::Err(::mcp_runtime::__private::ToolCallError::UnknownTool)
-                }
-                fn complete<'__mcp_s>(
-                    &'__mcp_s self,
-                    _: ::mcp_runtime::__private::CompletionRef,
-                    _: &str,
-                    _: &str,
-                    _: ::std::string::String,
-                ) -> ::core::option::Option<::core::future::Ready<::mcp_runtime::__private::Completion>> {
-                    ::core::option::Option::None
-                }
             }
         };
     }
@@ -443,14 +419,7 @@ fn strip_helpers(item: &ItemImpl) -> ItemImpl {
     let mut item = item.clone();
     for member in &mut item.items {
         let ImplItem::Fn(f) = member else { continue };
-        let helpers = [
-            "tool",
-            "resource",
-            "prompt",
-            "complete",
-            "on_reinit",
-            "on_initialize",
-        ];
+        let helpers = METHOD_ATTRS;
         if !f
             .attrs
             .iter()
@@ -478,3 +447,6 @@ fn option<T: quote::ToTokens>(value: Option<&T>) -> TokenStream {
         None => quote!(::core::option::Option::None),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,7 +15,7 @@ fn option<T: quote::ToTokens>(value: Option<&T>) -> TokenStream {
 }
 
 /// The `__MCP_RESOURCES` and `__MCP_PROMPTS` tables, and the prompts' argument structs.
-pub fn expand_tables(server: &Server<'_>) -> TokenStream {
+pub(crate) fn expand_tables(server: &Server<'_>) -> TokenStream {
     let resources = server.resources.iter().map(|r| {
         let (uri, template, name) = (&r.attrs.uri, r.template, &r.name);
         let (title, mime) = (option(r.attrs.title.as_ref()), option(r.attrs.mime_type.as_ref()));
@@ -105,6 +105,9 @@ fn call(
     }
 }
 
+/// The span of a method's return type. Conversions of the returned value are spanned there,
+/// with the value bound first, so that a type that does not convert is blamed at the user's
+/// return type rather than at the call generated code wrote.
 fn output_span(method: &syn::ImplItemFn) -> proc_macro2::Span {
     match &method.sig.output {
         syn::ReturnType::Type(_, ty) => ty.span(),
@@ -113,7 +116,7 @@ fn output_span(method: &syn::ImplItemFn) -> proc_macro2::Span {
 }
 
 /// `read_resource`: fixed URIs by equality, then templates in declaration order.
-pub fn expand_read_resource(server: &Server<'_>) -> TokenStream {
+pub(crate) fn expand_read_resource(server: &Server<'_>) -> TokenStream {
     let signature = quote! {
         fn read_resource<'__mcp_s>(
             &'__mcp_s self,
@@ -125,12 +128,8 @@ pub fn expand_read_resource(server: &Server<'_>) -> TokenStream {
         >
     };
     if server.resources.is_empty() {
-        return quote! {
-            #[allow(unused_variables)]
-            #signature {
-                ::core::option::Option::None::<::core::future::Ready<_>>
-            }
-        };
+        // The trait's default answers: nothing here.
+        return TokenStream::new();
     }
     // Fixed URIs first, so a template never shadows one.
     let mut order: Vec<(usize, &ResourceFn<'_>)> = server.resources.iter().enumerate().collect();
@@ -155,9 +154,11 @@ pub fn expand_read_resource(server: &Server<'_>) -> TokenStream {
         if !r.template {
             return quote!(if __mcp_uri == #uri { __McpRead::#v() });
         }
+        // Spanned at the parameter's type, so that a type without `FromStr` is blamed there.
         let values = r.params.iter().filter(|p| p.kind == ParamKind::Argument).map(|p| {
             let index = r.vars.iter().position(|v| p.ident == v).unwrap_or(0);
-            quote!(::core::str::FromStr::from_str(__mcp_vars[#index]).ok()?)
+            let ty = p.ty;
+            quote_spanned!(ty.span()=> <#ty as ::core::str::FromStr>::from_str(__mcp_vars[#index]).ok()?)
         });
         quote!(if let ::core::option::Option::Some(__mcp_vars) = ::mcp_runtime::__private::match_uri_template(#uri, __mcp_uri) {
             __McpRead::#v(#(#values),*)
@@ -170,7 +171,10 @@ pub fn expand_read_resource(server: &Server<'_>) -> TokenStream {
         let value = call(server, r.method, args);
         let mime = option(r.attrs.mime_type.as_ref());
         let span = output_span(r.method);
-        let convert = quote_spanned!(span=> ::mcp_runtime::__private::IntoResourceContents::into_contents(#value, &__mcp_uri, #mime));
+        let convert = quote_spanned!(span=> {
+            let __mcp_returned = #value;
+            ::mcp_runtime::__private::IntoResourceContents::into_contents(__mcp_returned, &__mcp_uri, #mime)
+        });
         quote!(__McpRead::#v(#(#bindings),*) => #convert)
     });
     quote! {
@@ -188,7 +192,7 @@ pub fn expand_read_resource(server: &Server<'_>) -> TokenStream {
 }
 
 /// `get_prompt`: a `match` on the name parses the arguments; the future renders the prompt.
-pub fn expand_get_prompt(server: &Server<'_>) -> TokenStream {
+pub(crate) fn expand_get_prompt(server: &Server<'_>) -> TokenStream {
     let signature = quote! {
         fn get_prompt<'__mcp_s>(
             &'__mcp_s self,
@@ -202,12 +206,8 @@ pub fn expand_get_prompt(server: &Server<'_>) -> TokenStream {
         >
     };
     if server.prompts.is_empty() {
-        return quote! {
-            #[allow(unused_variables)]
-            #signature {
-                ::core::result::Result::Err::<::core::future::Ready<_>, _>(::mcp_runtime::__private::ToolCallError::UnknownTool)
-            }
-        };
+        // The trait's default answers: nothing here.
+        return TokenStream::new();
     }
     let variants: Vec<_> = (0..server.prompts.len())
         .map(|i| format_ident!("__mcp_{}", i))
@@ -218,7 +218,10 @@ pub fn expand_get_prompt(server: &Server<'_>) -> TokenStream {
         let args = call_args(&p.params, |_, ident| quote!(__mcp_args.#ident));
         let value = call(server, p.method, args);
         let span = output_span(p.method);
-        quote_spanned!(span=> ::mcp_runtime::__private::IntoPromptResult::into_prompt_result(#value))
+        quote_spanned!(span=> {
+            let __mcp_returned = #value;
+            ::mcp_runtime::__private::IntoPromptResult::into_prompt_result(__mcp_returned)
+        })
     });
     quote! {
         #[allow(unused_variables, clippy::used_underscore_binding)]
@@ -237,7 +240,7 @@ pub fn expand_get_prompt(server: &Server<'_>) -> TokenStream {
 }
 
 /// `complete`: a `match` on what is completed.
-pub fn expand_complete(server: &Server<'_>) -> TokenStream {
+pub(crate) fn expand_complete(server: &Server<'_>) -> TokenStream {
     let signature = quote! {
         fn complete<'__mcp_s>(
             &'__mcp_s self,
@@ -250,12 +253,8 @@ pub fn expand_complete(server: &Server<'_>) -> TokenStream {
         >
     };
     if server.completions.is_empty() {
-        return quote! {
-            #[allow(unused_variables)]
-            #signature {
-                ::core::option::Option::None::<::core::future::Ready<_>>
-            }
-        };
+        // The trait's default answers: nothing here.
+        return TokenStream::new();
     }
     let variants: Vec<_> = (0..server.completions.len())
         .map(|i| format_ident!("__mcp_{}", i))
@@ -275,7 +274,10 @@ pub fn expand_complete(server: &Server<'_>) -> TokenStream {
     let arms = server.completions.iter().map(|c| {
         let value = call(server, c.method, std::iter::once(quote!(__mcp_value)));
         let span = output_span(c.method);
-        quote_spanned!(span=> ::mcp_runtime::__private::IntoCompletion::into_completion(#value))
+        quote_spanned!(span=> {
+            let __mcp_returned = #value;
+            ::mcp_runtime::__private::IntoCompletion::into_completion(__mcp_returned)
+        })
     });
     quote! {
         #[allow(unused_variables, clippy::used_underscore_binding)]

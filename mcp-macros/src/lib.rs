@@ -14,7 +14,7 @@ mod features;
 
 use proc_macro::TokenStream;
 
-/// Turns an inherent `impl` block into an MCP server; see `mcp_runtime`'s docs.
+/// Turns an inherent `impl` block into an MCP server: implements `mcp_runtime::Server` for its type.
 #[proc_macro_attribute]
 pub fn mcp_server(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::server(attr.into(), item.into()).into()

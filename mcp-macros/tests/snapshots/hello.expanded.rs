@@ -1,0 +1,162 @@
+// The expansion of the `hello` server in `src/expand/tests.rs`.
+// Regenerate with `UPDATE_SNAPSHOTS=1 cargo test -p mcp-macros`.
+
+impl Hello {
+    /// Add two integers.
+    fn add(&self, a: i64, b: i64) -> Sum {
+        Sum { sum: a.wrapping_add(b) }
+    }
+    /// Return the text unchanged.
+    fn echo(&self, text: String) -> String {
+        text
+    }
+}
+const _: () = {
+    #[derive(
+        ::mcp_runtime::__private::serde::Deserialize,
+        ::mcp_runtime::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::mcp_runtime::__private::serde")]
+    #[schemars(crate = "::mcp_runtime::__private::schemars")]
+    #[allow(non_camel_case_types, non_snake_case)]
+    struct __mcp_args_add {
+        /// The first addend.
+        a: i64,
+        /// The second addend.
+        b: i64,
+    }
+    const _: () = ::mcp_runtime::__private::assert_param::<i64>();
+    const _: () = ::mcp_runtime::__private::assert_param::<i64>();
+    #[derive(
+        ::mcp_runtime::__private::serde::Deserialize,
+        ::mcp_runtime::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::mcp_runtime::__private::serde")]
+    #[schemars(crate = "::mcp_runtime::__private::schemars")]
+    #[allow(non_camel_case_types, non_snake_case)]
+    struct __mcp_args_echo {
+        /// The text to echo.
+        text: String,
+    }
+    const _: () = ::mcp_runtime::__private::assert_param::<String>();
+    static __MCP_RESOURCES: [::mcp_runtime::__private::ResourceDef; 0usize] = [];
+    static __MCP_PROMPTS: [::mcp_runtime::__private::PromptDef; 0usize] = [];
+    static __MCP_TOOLS: [::mcp_runtime::__private::ToolDef; 2usize] = [
+        ::mcp_runtime::__private::ToolDef {
+            name: "add",
+            title: ::core::option::Option::None,
+            description: ::core::option::Option::Some("Add two integers."),
+            annotations: ::mcp_runtime::__private::ToolAnnotations {
+                title: ::core::option::Option::None,
+                read_only_hint: ::core::option::Option::Some(true),
+                destructive_hint: ::core::option::Option::None,
+                idempotent_hint: ::core::option::Option::Some(true),
+                open_world_hint: ::core::option::Option::None,
+            },
+            input_schema: |g| g.root_schema_for::<__mcp_args_add>(),
+            output_schema: ::core::option::Option::Some(
+                ::mcp_runtime::__private::output_schema::<Sum>,
+            ),
+            headers: &[],
+            task: ::mcp_runtime::__private::TaskSupport::Forbidden,
+            context: false,
+            icon: ::core::option::Option::None,
+        },
+        ::mcp_runtime::__private::ToolDef {
+            name: "echo",
+            title: ::core::option::Option::None,
+            description: ::core::option::Option::Some("Return the text unchanged."),
+            annotations: ::mcp_runtime::__private::ToolAnnotations {
+                title: ::core::option::Option::None,
+                read_only_hint: ::core::option::Option::Some(true),
+                destructive_hint: ::core::option::Option::None,
+                idempotent_hint: ::core::option::Option::Some(true),
+                open_world_hint: ::core::option::Option::None,
+            },
+            input_schema: |g| g.root_schema_for::<__mcp_args_echo>(),
+            output_schema: ::core::option::Option::None,
+            headers: &[],
+            task: ::mcp_runtime::__private::TaskSupport::Forbidden,
+            context: false,
+            icon: ::core::option::Option::None,
+        },
+    ];
+    impl ::mcp_runtime::__private::Server for Hello {
+        type Session = ();
+        fn description() -> &'static ::mcp_runtime::__private::ServerDescription {
+            static DESCRIPTION: ::mcp_runtime::__private::ServerDescription = ::mcp_runtime::__private::ServerDescription {
+                name: ::core::env!("CARGO_PKG_NAME"),
+                version: ::core::env!("CARGO_PKG_VERSION"),
+                title: ::core::option::Option::None,
+                instructions: ::core::option::Option::None,
+                icon: ::core::option::Option::None,
+                tools: &__MCP_TOOLS,
+                resources: &__MCP_RESOURCES,
+                prompts: &__MCP_PROMPTS,
+            };
+            &DESCRIPTION
+        }
+        #[allow(
+            unreachable_code,
+            clippy::used_underscore_binding,
+            clippy::let_unit_value
+        )]
+        fn call_tool<'__mcp_s>(
+            &'__mcp_s self,
+            __mcp_name: &str,
+            __mcp_arguments: ::core::option::Option<&::mcp_runtime::__private::RawValue>,
+            __mcp_cx: ::mcp_runtime::__private::Context,
+            __mcp_session: ::core::option::Option<
+                ::mcp_runtime::__private::Session<Self::Session>,
+            >,
+        ) -> ::core::result::Result<
+            impl ::core::future::Future<
+                Output = ::mcp_runtime::__private::CallToolResult,
+            > + ::core::marker::Send + use<'__mcp_s>,
+            ::mcp_runtime::__private::ToolCallError,
+        > {
+            #[allow(non_camel_case_types)]
+            enum __McpCall {
+                __mcp_0(__mcp_args_add),
+                __mcp_1(__mcp_args_echo),
+            }
+            let __mcp_call = match __mcp_name {
+                "add" => {
+                    __McpCall::__mcp_0(
+                        ::mcp_runtime::__private::parse_arguments(__mcp_arguments)?,
+                    )
+                }
+                "echo" => {
+                    __McpCall::__mcp_1(
+                        ::mcp_runtime::__private::parse_arguments(__mcp_arguments)?,
+                    )
+                }
+                _ => {
+                    return ::core::result::Result::Err(
+                        ::mcp_runtime::__private::ToolCallError::UnknownTool,
+                    );
+                }
+            };
+            ::core::result::Result::Ok(async move {
+                match __mcp_call {
+                    __McpCall::__mcp_0(__mcp_args) => {
+                        let __mcp_returned = <Hello>::add(
+                            self,
+                            __mcp_args.a,
+                            __mcp_args.b,
+                        );
+                        ::mcp_runtime::__private::IntoToolResult::into_tool_result(
+                            ::mcp_runtime::__private::Json(__mcp_returned),
+                        )
+                    }
+                    __McpCall::__mcp_1(__mcp_args) => {
+                        let __mcp_returned = <Hello>::echo(self, __mcp_args.text);
+                        ::mcp_runtime::__private::IntoToolResult::into_tool_result(
+                            __mcp_returned,
+                        )
+                    }
+                }
+            })
+        }
+    }
+};

@@ -1,0 +1,28 @@
+use mcp_runtime::prelude::*;
+
+struct S;
+
+#[mcp_server]
+impl S {
+    #[prompt]
+    fn greet(&self, name: String) -> String {
+        format!("Greet {name}")
+    }
+
+    #[resource("notes://{id}")]
+    fn note(&self, id: String) -> String {
+        id
+    }
+
+    #[complete(prompt = "greet")]
+    fn names(&self, value: String) -> Vec<String> {
+        vec![value]
+    }
+
+    #[complete]
+    fn anything(&self, value: String) -> Vec<String> {
+        vec![value]
+    }
+}
+
+fn main() {}

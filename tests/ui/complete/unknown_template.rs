@@ -1,0 +1,23 @@
+use mcp_runtime::prelude::*;
+
+struct S;
+
+#[mcp_server]
+impl S {
+    #[prompt]
+    fn greet(&self, name: String) -> String {
+        format!("Greet {name}")
+    }
+
+    #[resource("notes://{id}")]
+    fn note(&self, id: String) -> String {
+        id
+    }
+
+    #[complete(resource = "notes://{key}", argument = "key")]
+    fn ids(&self, value: String) -> Vec<String> {
+        vec![value]
+    }
+}
+
+fn main() {}

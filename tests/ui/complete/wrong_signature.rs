@@ -1,0 +1,28 @@
+use mcp_runtime::prelude::*;
+
+struct S;
+
+#[mcp_server]
+impl S {
+    #[prompt]
+    fn greet(&self, name: String) -> String {
+        format!("Greet {name}")
+    }
+
+    #[resource("notes://{id}")]
+    fn note(&self, id: String) -> String {
+        id
+    }
+
+    #[complete(prompt = "greet", argument = "name")]
+    fn names(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    #[complete(resource = "notes://{id}", argument = "id")]
+    fn ids(&self, value: &str) {
+        let _ = value;
+    }
+}
+
+fn main() {}

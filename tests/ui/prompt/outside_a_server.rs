@@ -1,0 +1,8 @@
+use mcp_runtime::prelude::*;
+
+#[prompt]
+fn greet() -> String {
+    "hello".into()
+}
+
+fn main() {}
