@@ -1,83 +1,55 @@
 //! The official TypeScript and Python SDK clients against `examples/hello.rs`, over streamable
 //! HTTP and stdio, in both protocol eras. Every message the server sends is validated against
-//! the spec's JSON schema of the revision it was sent under.
+//! the spec's JSON schema of the revision it was sent under (the twins in
+//! `wire_matches_the_spec`, ignored where the spec is absent).
 
 mod common;
 
-use common::{
-    Client, HttpServer, Schemas, Target, assert_hello, example, hello_ops, run_client, temp_path,
-};
+use common::{Client, Session, assert_hello, hello_ops};
 
 const TEXT: &str = "héllo \"wörld\"\n\t✓ <&>";
 
-fn connect_version(lines: &[serde_json::Value]) -> &str {
-    let connect = &lines[0];
+fn over_http(client: Client) -> Session {
+    Session::over_http("hello", client, &[], hello_ops(TEXT))
+}
+
+fn over_stdio(client: Client) -> Session {
+    Session::over_stdio("hello", client, &[], hello_ops(TEXT))
+}
+
+/// The client negotiated `version`, then listed and called the tools as [`hello_ops`] asks.
+fn assert_hello_at(session: &Session, version: &str) {
+    let connect = &session.lines[0];
     assert_eq!(connect["op"], "connect");
     assert_eq!(connect["ok"], true, "{connect}");
-    connect["protocolVersion"]
-        .as_str()
-        .expect("a negotiated version")
+    assert_eq!(connect["protocolVersion"], version, "{connect}");
+    assert_hello(&session.lines, TEXT);
 }
 
-fn validate(wire_log: &std::path::Path) {
-    if let Some(schemas) = Schemas::load() {
-        let checked = schemas.validate_wire_log(wire_log);
-        assert!(
-            checked >= 4,
-            "only {checked} messages were recorded in {}",
-            wire_log.display()
-        );
+common::session_tests! {
+    fn typescript_client_over_http(session = over_http(Client::TypeScript)) {
+        assert_hello_at(session, "2025-11-25");
     }
-}
 
-fn over_http(client: Client, expected_version: &str) {
-    let server = HttpServer::start("hello", &[], &[]);
-    let lines = run_client(client, Target::Http(&server.url), &[], hello_ops(TEXT));
-    assert_eq!(connect_version(&lines), expected_version);
-    assert_hello(&lines, TEXT);
-    validate(&server.wire_log);
-}
+    fn typescript_client_over_stdio(session = over_stdio(Client::TypeScript)) {
+        assert_hello_at(session, "2025-11-25");
+    }
 
-fn over_stdio(client: Client, expected_version: &str) {
-    let wire_log = temp_path("hello-stdio-wire", "jsonl");
-    let argv = vec![
-        example("hello").display().to_string(),
-        "--stdio".into(),
-        "--wire-log".into(),
-        wire_log.display().to_string(),
-    ];
-    let lines = run_client(client, Target::Stdio(argv), &[], hello_ops(TEXT));
-    assert_eq!(connect_version(&lines), expected_version);
-    assert_hello(&lines, TEXT);
-    validate(&wire_log);
-}
+    fn python_client_default_mode_over_http_is_stateless(
+        session = over_http(Client::PythonDefault)
+    ) {
+        assert_hello_at(session, "2026-07-28");
+    }
 
-#[test]
-fn typescript_client_over_http() {
-    over_http(Client::TypeScript, "2025-11-25");
-}
+    fn python_client_legacy_mode_over_http(session = over_http(Client::PythonLegacy)) {
+        assert_hello_at(session, "2025-11-25");
+    }
 
-#[test]
-fn typescript_client_over_stdio() {
-    over_stdio(Client::TypeScript, "2025-11-25");
-}
+    fn python_client_default_mode_over_stdio(session = over_stdio(Client::PythonDefault)) {
+        assert_hello_at(session, "2026-07-28");
+    }
 
-#[test]
-fn python_client_default_mode_over_http_is_stateless() {
-    over_http(Client::PythonDefault, "2026-07-28");
-}
-
-#[test]
-fn python_client_legacy_mode_over_http() {
-    over_http(Client::PythonLegacy, "2025-11-25");
-}
-
-#[test]
-fn python_client_default_mode_over_stdio() {
-    over_stdio(Client::PythonDefault, "2026-07-28");
-}
-
-#[test]
-fn python_client_legacy_mode_over_stdio() {
-    over_stdio(Client::PythonLegacy, "2025-11-25");
+    fn python_client_legacy_mode_over_stdio(session = over_stdio(Client::PythonLegacy)) {
+        assert_hello_at(session, "2025-11-25");
+    }
 }

@@ -3,13 +3,12 @@
 //! (TypeScript, Python `--mode legacy`: server-to-client requests and notifications on the
 //! call's stream, `logging/setLevel`) and in 2026-07-28 (Python's default mode: input-required
 //! results the client answers by retrying, the per-request log level in `_meta`). Every
-//! message the server sends is validated against the spec's JSON schema of its revision.
+//! message the server sends is validated against the spec's JSON schema of its revision (the
+//! twins in `wire_matches_the_spec`, ignored where the spec is absent).
 
 mod common;
 
-use std::path::Path;
-
-use common::{Client, HttpServer, Schemas, Target, run_client_with};
+use common::{Client, Session};
 use serde_json::{Value, json};
 
 const LEGACY: &str = "2025-11-25";
@@ -31,29 +30,17 @@ const LOG_STEPS: [&str; 3] = [
     "Tool execution completed",
 ];
 
-/// Starts `everything`, runs one client session with `options` and `ops`, validates the wire
-/// log, and returns the client's lines and the server (for its wire log).
-fn run(
-    client: Client,
-    options: &[(&str, &str)],
-    ops: Value,
-    version: &str,
-) -> (Vec<Value>, HttpServer) {
-    let server = HttpServer::start("everything", &[], &[]);
-    let lines = run_client_with(client, Target::Http(&server.url), options, ops);
-    let connect = &lines[0];
+/// One client session with `options` and `ops` against a fresh `everything`.
+fn everything(client: Client, options: &[(&str, &str)], ops: Value) -> Session {
+    Session::over_http("everything", client, options, ops)
+}
+
+/// The client connected and negotiated `version`.
+fn assert_connected(session: &Session, version: &str) {
+    let connect = &session.lines[0];
     assert_eq!(connect["op"], "connect", "{connect}");
     assert_eq!(connect["ok"], true, "{connect}");
     assert_eq!(connect["protocolVersion"], version, "{connect}");
-    if let Some(schemas) = Schemas::load() {
-        let checked = schemas.validate_wire_log(&server.wire_log);
-        assert!(
-            checked >= 2,
-            "only {checked} messages were recorded in {}",
-            server.wire_log.display()
-        );
-    }
-    (lines, server)
 }
 
 /// The `n`th `call` line, asserting it succeeded.
@@ -77,18 +64,6 @@ fn assert_text(result: &Value, text: &str) {
     assert_ne!(result["isError"], true, "{result}");
 }
 
-/// Every message the server sent, in order.
-fn wire_messages(wire_log: &Path) -> Vec<Value> {
-    std::fs::read_to_string(wire_log)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| {
-            let mut record: Value = serde_json::from_str(l).expect("wire log line");
-            record["message"].take()
-        })
-        .collect()
-}
-
 /// The position on the wire of the (final) tool result whose text is `text`.
 fn result_position(messages: &[Value], text: &str) -> usize {
     messages
@@ -99,10 +74,14 @@ fn result_position(messages: &[Value], text: &str) -> usize {
 
 // ---- progress ---------------------------------------------------------------------------
 
-fn progress(client: Client, version: &str) {
+fn progress(client: Client) -> Session {
     let ops = json!([{"op": "call", "name": "test_tool_with_progress", "progress": true}]);
-    let (lines, server) = run(client, &[], ops, version);
-    let call = call_line(&lines, 0);
+    everything(client, &[], ops)
+}
+
+fn assert_progress(session: &Session, version: &str) {
+    assert_connected(session, version);
+    let call = call_line(&session.lines, 0);
     assert_text(&call["result"], "Progress test completed");
     // What the client had received when the call returned, in arrival order. (The SDKs
     // hand over progress values as floats or integers; compare them as numbers.)
@@ -121,7 +100,7 @@ fn progress(client: Client, version: &str) {
     assert_eq!(got, [(0.0, 100.0), (50.0, 100.0), (100.0, 100.0)], "{call}");
 
     // On the wire: the three notifications, for one token, before the result.
-    let messages = wire_messages(&server.wire_log);
+    let messages = session.sent();
     let result_at = result_position(&messages, "Progress test completed");
     let notes: Vec<(usize, &Value)> = messages
         .iter()
@@ -141,31 +120,22 @@ fn progress(client: Client, version: &str) {
     }
 }
 
-#[test]
-fn typescript_progress() {
-    progress(Client::TypeScript, LEGACY);
-}
-
-#[test]
-fn python_legacy_progress() {
-    progress(Client::PythonLegacy, LEGACY);
-}
-
-#[test]
-fn python_modern_progress() {
-    progress(Client::PythonDefault, MODERN);
-}
-
 // ---- logging ----------------------------------------------------------------------------
 
-/// Calls `test_tool_with_logging` with `--log-level level` (if any); returns the call's line
-/// and the wire messages.
-fn logging(client: Client, level: Option<&str>, version: &str) -> (Value, Vec<Value>) {
+/// Calls `test_tool_with_logging` with `--log-level level` (if any).
+fn logging(client: Client, level: Option<&str>) -> Session {
     let options: Vec<(&str, &str)> = level.map(|l| ("--log-level", l)).into_iter().collect();
     let ops = json!([{"op": "call", "name": "test_tool_with_logging"}]);
-    let (lines, server) = run(client, &options, ops, version);
+    everything(client, &options, ops)
+}
+
+/// Asserts that the client set `level` (if any) as `version` has it and that the call
+/// succeeded; returns the call's line and the wire messages.
+fn logged(session: &Session, level: Option<&str>, version: &str) -> (Value, Vec<Value>) {
+    assert_connected(session, version);
     if let Some(level) = level {
-        let set = lines
+        let set = session
+            .lines
             .iter()
             .find(|l| l["op"] == "setLevel")
             .expect("a setLevel line");
@@ -178,9 +148,9 @@ fn logging(client: Client, level: Option<&str>, version: &str) -> (Value, Vec<Va
         assert_eq!(set["via"], via, "{set}");
         assert_eq!(set["level"], level, "{set}");
     }
-    let call = call_line(&lines, 0).clone();
+    let call = call_line(&session.lines, 0).clone();
     assert_text(&call["result"], "Logging test completed");
-    (call, wire_messages(&server.wire_log))
+    (call, session.sent())
 }
 
 /// The call got the three messages, in order, and the server sent them before the result.
@@ -215,49 +185,6 @@ fn assert_no_logs(call: &Value, messages: &[Value]) {
     assert!(sent.is_empty(), "the server logged anyway: {sent:#?}");
 }
 
-#[test]
-fn typescript_logging_after_set_level() {
-    let (call, messages) = logging(Client::TypeScript, Some("info"), LEGACY);
-    assert_three_logs(&call, &messages);
-}
-
-#[test]
-fn typescript_logging_without_set_level() {
-    // Legacy: a client that never set a level gets everything.
-    let (call, messages) = logging(Client::TypeScript, None, LEGACY);
-    assert_three_logs(&call, &messages);
-}
-
-#[test]
-fn python_legacy_logging_after_set_level() {
-    let (call, messages) = logging(Client::PythonLegacy, Some("info"), LEGACY);
-    assert_three_logs(&call, &messages);
-}
-
-#[test]
-fn python_legacy_logging_above_the_level_is_dropped() {
-    let (call, messages) = logging(Client::PythonLegacy, Some("warning"), LEGACY);
-    assert_no_logs(&call, &messages);
-}
-
-#[test]
-fn python_modern_logging_with_a_log_level() {
-    let (call, messages) = logging(Client::PythonDefault, Some("info"), MODERN);
-    assert_three_logs(&call, &messages);
-}
-
-#[test]
-fn python_modern_no_logging_without_a_log_level() {
-    let (call, messages) = logging(Client::PythonDefault, None, MODERN);
-    assert_no_logs(&call, &messages);
-}
-
-#[test]
-fn python_modern_logging_above_the_level_is_dropped() {
-    let (call, messages) = logging(Client::PythonDefault, Some("warning"), MODERN);
-    assert_no_logs(&call, &messages);
-}
-
 // ---- elicitation ------------------------------------------------------------------------
 
 fn elicitation_schema() -> Value {
@@ -279,23 +206,28 @@ fn only_request<'a>(call: &'a Value, method: &str) -> &'a Value {
     &requests[0]["params"]
 }
 
-/// `test_elicitation` answered with `answer`; asserts the text and the question asked.
-fn elicitation(client: Client, version: &str, answer: &str, text: &str) {
+/// `test_elicitation`, answered with `answer`.
+fn elicitation(client: Client, answer: &str) -> Session {
     let ops =
         json!([{"op": "call", "name": "test_elicitation", "args": {"message": ELICIT_MESSAGE}}]);
-    let (lines, server) = run(client, &[("--elicit", answer)], ops, version);
-    let call = call_line(&lines, 0);
+    everything(client, &[("--elicit", answer)], ops)
+}
+
+/// Asserts the tool's answer `text` and the question asked.
+fn assert_elicitation(session: &Session, version: &str, text: &str) {
+    assert_connected(session, version);
+    let call = call_line(&session.lines, 0);
     assert_text(&call["result"], text);
     let params = only_request(call, "elicitation/create");
     assert_eq!(params["message"], ELICIT_MESSAGE, "{params}");
     assert_eq!(params["requestedSchema"], elicitation_schema(), "{params}");
-    assert_asked_on_wire(&server.wire_log, version, "elicitation/create");
+    assert_asked_on_wire(session, version, "elicitation/create");
 }
 
 /// Legacy: the server sent its own request before the result. 2026-07-28: it sent no request
 /// of its own, but an input-required result carrying one, then (on the retry) the result.
-fn assert_asked_on_wire(wire_log: &Path, version: &str, method: &str) {
-    let messages = wire_messages(wire_log);
+fn assert_asked_on_wire(session: &Session, version: &str, method: &str) {
+    let messages = session.sent();
     let asked: Vec<&Value> = messages
         .iter()
         .filter(|m| m.get("method").is_some() && m.get("id").is_some())
@@ -322,78 +254,23 @@ fn assert_asked_on_wire(wire_log: &Path, version: &str, method: &str) {
     }
 }
 
-#[test]
-fn typescript_elicitation() {
-    elicitation(
-        Client::TypeScript,
-        LEGACY,
-        ELICIT_ACCEPT,
-        ELICIT_ACCEPT_TEXT,
-    );
-}
-
-#[test]
-fn python_legacy_elicitation() {
-    elicitation(
-        Client::PythonLegacy,
-        LEGACY,
-        ELICIT_ACCEPT,
-        ELICIT_ACCEPT_TEXT,
-    );
-}
-
-#[test]
-fn python_modern_elicitation() {
-    elicitation(
-        Client::PythonDefault,
-        MODERN,
-        ELICIT_ACCEPT,
-        ELICIT_ACCEPT_TEXT,
-    );
-}
-
-#[test]
-fn python_modern_elicitation_declined() {
-    elicitation(
-        Client::PythonDefault,
-        MODERN,
-        r#"{"action":"decline"}"#,
-        "User response: action=decline, content=null",
-    );
-}
-
-#[test]
-fn python_modern_input_required_elicitation() {
+/// `test_input_required_result_elicitation`, answered with a name.
+fn input_required_elicitation() -> Session {
     let ops = json!([{"op": "call", "name": "test_input_required_result_elicitation"}]);
     let answer = r#"{"action":"accept","content":{"name":"Ada Lovelace"}}"#;
-    let (lines, server) = run(Client::PythonDefault, &[("--elicit", answer)], ops, MODERN);
-    let call = call_line(&lines, 0);
-    assert_text(&call["result"], "Hello, Ada Lovelace!");
-    let params = only_request(call, "elicitation/create");
-    assert_eq!(params["message"], "What is your name?", "{params}");
-    assert_eq!(
-        params["requestedSchema"],
-        json!({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]})
-    );
-    assert_asked_on_wire(&server.wire_log, MODERN, "elicitation/create");
-    // The question is keyed as the tool asked.
-    let messages = wire_messages(&server.wire_log);
-    let asked = messages
-        .iter()
-        .find(|m| m["result"]["resultType"] == "input_required")
-        .unwrap();
-    assert!(
-        asked["result"]["inputRequests"].get("user_name").is_some(),
-        "{asked}"
-    );
+    everything(Client::PythonDefault, &[("--elicit", answer)], ops)
 }
 
 // ---- sampling ---------------------------------------------------------------------------
 
-fn sampling(client: Client, version: &str) {
+fn sampling(client: Client) -> Session {
     let ops = json!([{"op": "call", "name": "test_sampling", "args": {"prompt": SAMPLE_PROMPT}}]);
-    let (lines, server) = run(client, &[("--sample", SAMPLE_TEXT)], ops, version);
-    let call = call_line(&lines, 0);
+    everything(client, &[("--sample", SAMPLE_TEXT)], ops)
+}
+
+fn assert_sampling(session: &Session, version: &str) {
+    assert_connected(session, version);
+    let call = call_line(&session.lines, 0);
     assert_text(&call["result"], &format!("LLM response: {SAMPLE_TEXT}"));
     let params = only_request(call, "sampling/createMessage");
     assert_eq!(
@@ -402,43 +279,170 @@ fn sampling(client: Client, version: &str) {
         "{params}"
     );
     assert_eq!(params["maxTokens"], 100, "{params}");
-    assert_asked_on_wire(&server.wire_log, version, "sampling/createMessage");
-}
-
-#[test]
-fn typescript_sampling() {
-    sampling(Client::TypeScript, LEGACY);
-}
-
-#[test]
-fn python_legacy_sampling() {
-    sampling(Client::PythonLegacy, LEGACY);
-}
-
-#[test]
-fn python_modern_sampling() {
-    sampling(Client::PythonDefault, MODERN);
+    assert_asked_on_wire(session, version, "sampling/createMessage");
 }
 
 // ---- roots ------------------------------------------------------------------------------
 
-fn roots(client: Client, version: &str) {
+fn roots(client: Client) -> Session {
     let roots =
         r#"[{"uri":"file:///home/ada/project","name":"project"},{"uri":"file:///tmp/scratch"}]"#;
     let ops = json!([{"op": "call", "name": "test_input_required_result_list_roots"}]);
-    let (lines, server) = run(client, &[("--roots", roots)], ops, version);
-    let call = call_line(&lines, 0);
+    everything(client, &[("--roots", roots)], ops)
+}
+
+fn assert_roots(session: &Session, version: &str) {
+    assert_connected(session, version);
+    let call = call_line(&session.lines, 0);
     assert_text(&call["result"], "The client has 2 root(s)");
     only_request(call, "roots/list");
-    assert_asked_on_wire(&server.wire_log, version, "roots/list");
+    assert_asked_on_wire(session, version, "roots/list");
 }
 
-#[test]
-fn typescript_roots() {
-    roots(Client::TypeScript, LEGACY);
+// ---- list changes on stdio ---------------------------------------------------------------
+
+/// A tool announces a tool-list change while a legacy client is connected over stdio, where
+/// the session's stream is the connection itself.
+fn list_changed_over_stdio() -> Session {
+    let ops = json!([
+        {"op": "call", "name": "test_trigger_tool_change"},
+        {"op": "changes", "count": 1, "ms": 10000}
+    ]);
+    Session::over_stdio("everything", Client::TypeScript, &[], ops)
 }
 
-#[test]
-fn python_modern_roots() {
-    roots(Client::PythonDefault, MODERN);
+// ---- the tests --------------------------------------------------------------------------
+
+common::session_tests! {
+    fn typescript_progress(session = progress(Client::TypeScript)) {
+        assert_progress(session, LEGACY);
+    }
+
+    fn python_legacy_progress(session = progress(Client::PythonLegacy)) {
+        assert_progress(session, LEGACY);
+    }
+
+    fn python_modern_progress(session = progress(Client::PythonDefault)) {
+        assert_progress(session, MODERN);
+    }
+
+    fn typescript_logging_after_set_level(session = logging(Client::TypeScript, Some("info"))) {
+        let (call, messages) = logged(session, Some("info"), LEGACY);
+        assert_three_logs(&call, &messages);
+    }
+
+    fn typescript_logging_without_set_level(session = logging(Client::TypeScript, None)) {
+        // Legacy: a client that never set a level gets everything.
+        let (call, messages) = logged(session, None, LEGACY);
+        assert_three_logs(&call, &messages);
+    }
+
+    fn python_legacy_logging_after_set_level(
+        session = logging(Client::PythonLegacy, Some("info"))
+    ) {
+        let (call, messages) = logged(session, Some("info"), LEGACY);
+        assert_three_logs(&call, &messages);
+    }
+
+    fn python_legacy_logging_above_the_level_is_dropped(
+        session = logging(Client::PythonLegacy, Some("warning"))
+    ) {
+        let (call, messages) = logged(session, Some("warning"), LEGACY);
+        assert_no_logs(&call, &messages);
+    }
+
+    fn python_modern_logging_with_a_log_level(
+        session = logging(Client::PythonDefault, Some("info"))
+    ) {
+        let (call, messages) = logged(session, Some("info"), MODERN);
+        assert_three_logs(&call, &messages);
+    }
+
+    fn python_modern_no_logging_without_a_log_level(
+        session = logging(Client::PythonDefault, None)
+    ) {
+        let (call, messages) = logged(session, None, MODERN);
+        assert_no_logs(&call, &messages);
+    }
+
+    fn python_modern_logging_above_the_level_is_dropped(
+        session = logging(Client::PythonDefault, Some("warning"))
+    ) {
+        let (call, messages) = logged(session, Some("warning"), MODERN);
+        assert_no_logs(&call, &messages);
+    }
+
+    fn typescript_elicitation(session = elicitation(Client::TypeScript, ELICIT_ACCEPT)) {
+        assert_elicitation(session, LEGACY, ELICIT_ACCEPT_TEXT);
+    }
+
+    fn python_legacy_elicitation(session = elicitation(Client::PythonLegacy, ELICIT_ACCEPT)) {
+        assert_elicitation(session, LEGACY, ELICIT_ACCEPT_TEXT);
+    }
+
+    fn python_modern_elicitation(session = elicitation(Client::PythonDefault, ELICIT_ACCEPT)) {
+        assert_elicitation(session, MODERN, ELICIT_ACCEPT_TEXT);
+    }
+
+    fn python_modern_elicitation_declined(
+        session = elicitation(Client::PythonDefault, r#"{"action":"decline"}"#)
+    ) {
+        assert_elicitation(session, MODERN, "User response: action=decline, content=null");
+    }
+
+    fn python_modern_input_required_elicitation(session = input_required_elicitation()) {
+        assert_connected(session, MODERN);
+        let call = call_line(&session.lines, 0);
+        assert_text(&call["result"], "Hello, Ada Lovelace!");
+        let params = only_request(call, "elicitation/create");
+        assert_eq!(params["message"], "What is your name?", "{params}");
+        assert_eq!(
+            params["requestedSchema"],
+            json!({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]})
+        );
+        assert_asked_on_wire(session, MODERN, "elicitation/create");
+        // The question is keyed as the tool asked.
+        let messages = session.sent();
+        let asked = messages
+            .iter()
+            .find(|m| m["result"]["resultType"] == "input_required")
+            .unwrap();
+        assert!(
+            asked["result"]["inputRequests"].get("user_name").is_some(),
+            "{asked}"
+        );
+    }
+
+    fn typescript_sampling(session = sampling(Client::TypeScript)) {
+        assert_sampling(session, LEGACY);
+    }
+
+    fn python_legacy_sampling(session = sampling(Client::PythonLegacy)) {
+        assert_sampling(session, LEGACY);
+    }
+
+    fn python_modern_sampling(session = sampling(Client::PythonDefault)) {
+        assert_sampling(session, MODERN);
+    }
+
+    fn typescript_roots(session = roots(Client::TypeScript)) {
+        assert_roots(session, LEGACY);
+    }
+
+    fn python_modern_roots(session = roots(Client::PythonDefault)) {
+        assert_roots(session, MODERN);
+    }
+
+    fn typescript_list_changed_over_stdio(session = list_changed_over_stdio()) {
+        assert_connected(session, LEGACY);
+        assert_text(
+            &call_line(&session.lines, 0)["result"],
+            "Tool list change announced",
+        );
+        let changes = session.lines.iter().find(|l| l["op"] == "changes");
+        assert_eq!(
+            changes.expect("a changes line")["methods"],
+            json!(["notifications/tools/list_changed"])
+        );
+    }
 }

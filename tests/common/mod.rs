@@ -2,20 +2,21 @@
 //! client SDKs, and validating what the server sent against the spec's JSON schemas.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde_json::{Value, json};
 
 /// The workspace root.
-pub fn root() -> &'static Path {
+pub(crate) fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A built example binary, next to the test binary (`cargo test` builds examples first).
-pub fn example(name: &str) -> PathBuf {
+pub(crate) fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let profile_dir = exe
         .parent()
@@ -31,22 +32,27 @@ pub fn example(name: &str) -> PathBuf {
 }
 
 /// An example serving streamable HTTP on a free port; killed on drop.
-pub struct HttpServer {
+pub(crate) struct HttpServer {
     child: Child,
     /// The endpoint URL, e.g. `http://127.0.0.1:41234/mcp`.
-    pub url: String,
+    pub(crate) url: String,
     /// Where the server records every message it sends.
-    pub wire_log: PathBuf,
+    pub(crate) wire_log: PathBuf,
 }
 
 impl HttpServer {
     /// Starts `example` with `--http 127.0.0.1:0` plus `args`, with `env` added.
-    pub fn start(example_name: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start(example_name: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         Self::start_at(example_name, "127.0.0.1:0", args, env)
     }
 
     /// Starts `example` on a given port (to restart a server where its clients expect it).
-    pub fn start_on(example_name: &str, port: u16, args: &[&str], env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start_on(
+        example_name: &str,
+        port: u16,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
         Self::start_at(example_name, &format!("127.0.0.1:{port}"), args, env)
     }
 
@@ -84,7 +90,7 @@ impl HttpServer {
     }
 
     /// `host:port`.
-    pub fn authority(&self) -> &str {
+    pub(crate) fn authority(&self) -> &str {
         self.url
             .trim_start_matches("http://")
             .split('/')
@@ -101,14 +107,14 @@ impl Drop for HttpServer {
 }
 
 /// A fresh path in the system's temp directory.
-pub fn temp_path(stem: &str, ext: &str) -> PathBuf {
+pub(crate) fn temp_path(stem: &str, ext: &str) -> PathBuf {
     static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     std::env::temp_dir().join(format!("mcp-test-{stem}-{}-{n}.{ext}", std::process::id()))
 }
 
 /// The cache the official client SDKs are installed into (by `tests/clients/install.sh`).
-pub fn clients_cache() -> &'static Path {
+pub(crate) fn clients_cache() -> &'static Path {
     static CACHE: OnceLock<PathBuf> = OnceLock::new();
     CACHE.get_or_init(|| {
         let dir = std::env::var_os("MCP_TEST_CACHE")
@@ -133,7 +139,7 @@ pub fn clients_cache() -> &'static Path {
 
 /// Which official client drives a test.
 #[derive(Clone, Copy, Debug)]
-pub enum Client {
+pub(crate) enum Client {
     /// `@modelcontextprotocol/sdk` 1.32 (legacy handshake).
     TypeScript,
     /// `mcp` 2.3.0 in its default mode (probes `server/discover`: 2026-07-28).
@@ -143,7 +149,7 @@ pub enum Client {
 }
 
 /// Where a client connects.
-pub enum Target<'a> {
+pub(crate) enum Target<'a> {
     /// Streamable HTTP.
     Http(&'a str),
     /// A server process on stdio: the command and its arguments.
@@ -151,14 +157,19 @@ pub enum Target<'a> {
 }
 
 /// Runs `ops` (see `tests/clients/*`) with one client session and returns its output lines.
-pub fn run_client(client: Client, target: Target<'_>, headers: &[&str], ops: Value) -> Vec<Value> {
+pub(crate) fn run_client(
+    client: Client,
+    target: Target<'_>,
+    headers: &[&str],
+    ops: Value,
+) -> Vec<Value> {
     let options: Vec<(&str, &str)> = headers.iter().map(|h| ("--header", *h)).collect();
     run_client_with(client, target, &options, ops)
 }
 
 /// Like [`run_client`], with client options as (name, value) pairs: `--header`, `--elicit`,
 /// `--sample`, `--roots`, `--log-level` (see `tests/clients/*`).
-pub fn run_client_with(
+pub(crate) fn run_client_with(
     client: Client,
     target: Target<'_>,
     options: &[(&str, &str)],
@@ -210,8 +221,147 @@ pub fn run_client_with(
         .collect()
 }
 
+/// One client session against an example: what the client printed, and the file where the
+/// server recorded every message it sent.
+pub(crate) struct Session {
+    /// The client's output lines (see `tests/clients/*`).
+    pub(crate) lines: Vec<Value>,
+    /// The server's wire log; it outlives the server.
+    pub(crate) wire_log: PathBuf,
+}
+
+impl Session {
+    /// Runs `ops` with `client` against a fresh `example` server on streamable HTTP, with
+    /// client `options` as in [`run_client_with`].
+    pub(crate) fn over_http(
+        example_name: &str,
+        client: Client,
+        options: &[(&str, &str)],
+        ops: Value,
+    ) -> Self {
+        let server = HttpServer::start(example_name, &[], &[]);
+        let lines = run_client_with(client, Target::Http(&server.url), options, ops);
+        Self {
+            lines,
+            wire_log: server.wire_log.clone(),
+        }
+    }
+
+    /// Runs `ops` with `client` against `example` started by the client on stdio.
+    pub(crate) fn over_stdio(
+        example_name: &str,
+        client: Client,
+        options: &[(&str, &str)],
+        ops: Value,
+    ) -> Self {
+        let wire_log = temp_path(&format!("{example_name}-stdio-wire"), "jsonl");
+        let argv = vec![
+            example(example_name).display().to_string(),
+            "--stdio".into(),
+            "--wire-log".into(),
+            wire_log.display().to_string(),
+        ];
+        let lines = run_client_with(client, Target::Stdio(argv), options, ops);
+        Self { lines, wire_log }
+    }
+
+    /// Every message the server sent, in order.
+    pub(crate) fn sent(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.wire_log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                let mut record: Value = serde_json::from_str(l).expect("wire log line");
+                record["message"].take()
+            })
+            .collect()
+    }
+
+    /// Validates every message the server sent against the spec's JSON schema of the revision
+    /// it was sent under.
+    pub(crate) fn assert_wire_matches_spec(&self) {
+        let checked = Schemas::get().validate_wire_log(&self.wire_log);
+        // The handshake's answer plus one per list or call: a shorter log means messages went
+        // unrecorded, and finding nothing wrong in it would prove little.
+        let answered = self
+            .lines
+            .iter()
+            .filter(|l| matches!(l["op"].as_str(), Some("list" | "call")))
+            .count();
+        assert!(
+            checked > answered,
+            "only {checked} messages were recorded in {} for {answered} lists and calls",
+            self.wire_log.display()
+        );
+    }
+}
+
+/// Defines tests over client sessions, each session run once per test process however many
+/// tests look at it:
+///
+/// ```ignore
+/// session_tests! {
+///     fn typescript_progress(session = Session::over_http(...)) {
+///         assert_progress(session, LEGACY);
+///     }
+/// }
+/// ```
+///
+/// makes the test `typescript_progress`, which runs the block with `session: &Session`, and
+/// its twin `wire_matches_the_spec::typescript_progress`, which validates what the server sent
+/// in that session. Without the spec (`cfg(mcp_spec)`, see `build.rs`) the twin is reported as
+/// ignored with its reason, while the first still checks what the client saw. The twins sort
+/// after the tests, so by the time they start their sessions have mostly been run already, and
+/// having both costs about what one test with validation at its end did.
+// The tests without client sessions include this module too.
+#[allow(unused_macros)]
+macro_rules! session_tests {
+    ($(
+        $(#[$attr:meta])*
+        fn $name:ident($session:ident = $run:expr) $check:block
+    )+) => {
+        /// Each test's session, run by whichever of the test and its twin asks first.
+        mod sessions {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                pub(super) fn $name() -> &'static $crate::common::Session {
+                    static SESSION: ::std::sync::OnceLock<$crate::common::Session> =
+                        ::std::sync::OnceLock::new();
+                    SESSION.get_or_init(|| $run)
+                }
+            )+
+        }
+
+        $(
+            $(#[$attr])*
+            #[test]
+            fn $name() {
+                let $session = sessions::$name();
+                $check
+            }
+        )+
+
+        /// What the server sent in each session, validated against the spec's JSON schemas.
+        mod wire_matches_the_spec {
+            $(
+                #[test]
+                #[cfg_attr(
+                    not(mcp_spec),
+                    ignore = "../shared/spec is absent: what the server sent is not validated against the spec's JSON schemas"
+                )]
+                fn $name() {
+                    super::sessions::$name().assert_wire_matches_spec();
+                }
+            )+
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use session_tests;
+
 /// The result of the `n`th `call` op, asserting it succeeded.
-pub fn call_result(lines: &[Value], n: usize) -> &Value {
+pub(crate) fn call_result(lines: &[Value], n: usize) -> &Value {
     let call = lines
         .iter()
         .filter(|l| l["op"] == "call")
@@ -223,7 +373,7 @@ pub fn call_result(lines: &[Value], n: usize) -> &Value {
 
 /// Asserts that a client listed `add` and `echo`, that `add(2, 40)` gave 42, and that `echo`
 /// returned its text exactly (ops from [`hello_ops`]).
-pub fn assert_hello(lines: &[Value], echo_text: &str) {
+pub(crate) fn assert_hello(lines: &[Value], echo_text: &str) {
     let list = lines
         .iter()
         .find(|l| l["op"] == "list")
@@ -251,7 +401,7 @@ pub fn assert_hello(lines: &[Value], echo_text: &str) {
 }
 
 /// List, `add(2, 40)`, `echo(text)`.
-pub fn hello_ops(text: &str) -> Value {
+pub(crate) fn hello_ops(text: &str) -> Value {
     json!([
         {"op": "list"},
         {"op": "call", "name": "add", "args": {"a": 2, "b": 40}},
@@ -259,31 +409,53 @@ pub fn hello_ops(text: &str) -> Value {
     ])
 }
 
-/// The official JSON schemas of each revision, from `../shared/spec`; `None` (with a note on
-/// stderr) where that folder is absent, as on a user's machine.
-pub struct Schemas {
-    dir: PathBuf,
+/// The spec's folder as the build script found it: `../shared/spec`, or `$MCP_SHARED_DIR/spec`.
+/// Tests that read it are ignored, with their reason, unless `cfg(mcp_spec)` says it is there
+/// (see `build.rs`).
+pub(crate) fn spec_dir() -> &'static Path {
+    Path::new(env!("MCP_SPEC_DIR"))
+}
+
+/// The official JSON schemas of each revision, from [`spec_dir`].
+pub(crate) struct Schemas {
+    /// Compiled validators by revision and definition: compiling one takes longer than
+    /// checking a message with it, and the tests check hundreds of messages.
+    validators: Mutex<HashMap<(String, String), Arc<jsonschema::Validator>>>,
 }
 
 impl Schemas {
-    pub fn load() -> Option<Self> {
-        let dir = root().join("../shared/spec");
-        if dir.join("2026-07-28/schema.json").exists() {
-            Some(Self { dir })
-        } else {
-            eprintln!(
-                "note: ../shared/spec is absent; skipping validation against the spec's JSON schemas"
+    /// The schemas, shared by the tests of this process. Only tests ignored without
+    /// `cfg(mcp_spec)` call this, so a missing folder here is a failure, not a skip.
+    pub(crate) fn get() -> &'static Self {
+        static SCHEMAS: OnceLock<Schemas> = OnceLock::new();
+        SCHEMAS.get_or_init(|| {
+            let dir = spec_dir();
+            assert!(
+                dir.is_dir(),
+                "{} is absent: this test validates against the spec's JSON schemas",
+                dir.display()
             );
-            None
-        }
+            Self {
+                validators: Mutex::default(),
+            }
+        })
     }
 
-    /// Validates `instance` against the definition `def` of revision `version`.
-    pub fn validate(&self, version: &str, def: &str, instance: &Value) -> Result<(), String> {
-        let mut schema: Value = serde_json::from_str(
-            &std::fs::read_to_string(self.dir.join(version).join("schema.json")).unwrap(),
-        )
-        .unwrap();
+    /// The validator of definition `def` in revision `version`, compiled on first use.
+    fn validator(&self, version: &str, def: &str) -> Arc<jsonschema::Validator> {
+        let key = (version.to_owned(), def.to_owned());
+        // A panic while compiling leaves no half-inserted entry, so a poisoned map is usable.
+        let mut validators = self
+            .validators
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(validator) = validators.get(&key) {
+            return Arc::clone(validator);
+        }
+        let path = spec_dir().join(version).join("schema.json");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut schema: Value = serde_json::from_str(&text).expect("schema.json is JSON");
         let defs_key = if schema.get("$defs").is_some() {
             "$defs"
         } else {
@@ -294,8 +466,20 @@ impl Schemas {
             "{version} has no definition `{def}`"
         );
         schema["$ref"] = json!(format!("#/{defs_key}/{def}"));
-        let validator = jsonschema::validator_for(&schema).map_err(|e| e.to_string())?;
-        let errors: Vec<String> = validator
+        let validator = jsonschema::validator_for(&schema)
+            .unwrap_or_else(|e| panic!("`{def}` of {version} does not compile: {e}"));
+        Arc::clone(validators.entry(key).or_insert(Arc::new(validator)))
+    }
+
+    /// Validates `instance` against the definition `def` of revision `version`.
+    pub(crate) fn validate(
+        &self,
+        version: &str,
+        def: &str,
+        instance: &Value,
+    ) -> Result<(), String> {
+        let errors: Vec<String> = self
+            .validator(version, def)
             .iter_errors(instance)
             .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect();
@@ -310,7 +494,7 @@ impl Schemas {
     }
 
     /// Validates one message the server sent, choosing the definition from its shape.
-    pub fn validate_sent(&self, version: &str, message: &Value) -> Result<(), String> {
+    pub(crate) fn validate_sent(&self, version: &str, message: &Value) -> Result<(), String> {
         let modern = version == "2026-07-28";
         if message.get("error").is_some() {
             let def = if matches!(version, "2025-03-26" | "2025-06-18") {
@@ -345,7 +529,7 @@ impl Schemas {
     }
 
     /// Validates every line of a server's wire log; returns how many messages it checked.
-    pub fn validate_wire_log(&self, path: &Path) -> usize {
+    pub(crate) fn validate_wire_log(&self, path: &Path) -> usize {
         let log = std::fs::read_to_string(path).unwrap_or_default();
         let mut checked = 0;
         for line in log.lines() {
@@ -377,13 +561,13 @@ fn result_definition(result: &Value, modern: bool) -> &'static str {
 
 impl HttpServer {
     /// How many tool results this server has sent so far.
-    pub fn tool_results_sent(&self) -> usize {
+    pub(crate) fn tool_results_sent(&self) -> usize {
         let log = std::fs::read_to_string(&self.wire_log).unwrap_or_default();
         log.lines().filter(|l| l.contains("\"content\":[")).count()
     }
 
     /// Waits until this server has sent `n` tool results.
-    pub fn wait_for_tool_results(&self, n: usize) {
+    pub(crate) fn wait_for_tool_results(&self, n: usize) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while self.tool_results_sent() < n {
             assert!(
@@ -396,7 +580,7 @@ impl HttpServer {
 }
 
 /// A free TCP port on the loopback interface.
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -406,14 +590,14 @@ pub fn free_port() -> u16 {
 
 /// A real `redis-server` on a free port, installed from Debian's packages when missing;
 /// stopped on drop.
-pub struct RedisServer {
+pub(crate) struct RedisServer {
     child: Child,
     /// `redis://127.0.0.1:PORT/`.
-    pub url: String,
+    pub(crate) url: String,
 }
 
 impl RedisServer {
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let binary = redis_binary();
         let port = free_port();
         let mut child = Command::new(binary)
