@@ -30,13 +30,7 @@ fn capital_question() -> serde_json::Value {
 }
 
 fn text_resource(uri: &str, mime_type: &str, text: &str) -> ResourceContents {
-    ResourceContents {
-        uri: uri.into(),
-        mime_type: Some(mime_type.into()),
-        text: Some(text.into()),
-        blob: None,
-        meta: None,
-    }
+    ResourceContents::text(uri, text).with_mime_type(mime_type)
 }
 
 /// A contact form whose JSON Schema uses 2020-12 features the derive cannot express.
@@ -594,13 +588,7 @@ impl Everything {
     /// A static binary resource.
     #[resource("test://static-binary", mime_type = "image/png")]
     fn static_binary(&self) -> ResourceContents {
-        ResourceContents {
-            uri: "test://static-binary".into(),
-            mime_type: Some("image/png".into()),
-            text: None,
-            blob: Some(PNG.into()),
-            meta: None,
-        }
+        ResourceContents::blob("test://static-binary", PNG).with_mime_type("image/png")
     }
 
     /// A resource that changes.

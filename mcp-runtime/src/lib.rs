@@ -6,7 +6,14 @@ pub mod protocol;
 mod serve;
 mod server;
 pub mod session;
+#[cfg(test)]
+mod testing;
 mod transport;
+
+// Generated code names `::mcp_runtime::__private::...`; unit tests write servers with the real
+// macros, so the crate must answer to its own name.
+#[cfg(test)]
+extern crate self as mcp_runtime;
 
 pub use auth::Principal;
 #[doc = include_str!("../docs/macros/complete.md")]

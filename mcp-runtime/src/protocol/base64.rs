@@ -44,6 +44,12 @@ fn decode(text: &str, alphabet: &[u8; 64], padded: bool) -> Option<Vec<u8>> {
             let v = alphabet.iter().position(|a| a == c)? as u32;
             n |= v << (18 - 6 * i);
         }
+        // The bits a short last group does not use must be zero: otherwise several texts
+        // decode to the same bytes, and a sealed state could be altered and still verify.
+        let unused = 24 - 8 * (chunk.len() as u32 - 1);
+        if n & ((1 << unused) - 1) != 0 {
+            return None;
+        }
         out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
     }
     Some(out)
@@ -95,5 +101,38 @@ mod tests {
         assert_eq!(base64_decode("SGVsbG8="), Some(b"Hello".to_vec()));
         assert_eq!(base64_decode("SGVsbG8"), None, "missing padding");
         assert_eq!(base64_decode("SGVs!!!bG8="), None, "bad characters");
+        assert_eq!(base64_decode("Zh=="), None, "unused bits set");
+        assert_eq!(base64_decode("Zm9="), None, "unused bits set");
+        assert_eq!(base64_url_decode("Zh"), None, "unused bits set");
+        assert_eq!(base64_url_decode("Zm9"), None, "unused bits set");
+    }
+
+    use proptest::prelude::*;
+
+    /// Strings of the alphabet with up to three `=`, so that many decode.
+    fn base64ish() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9+/_-]{0,14}={0,3}"
+    }
+
+    proptest! {
+        #[test]
+        fn encodings_round_trip(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+            prop_assert_eq!(base64_decode(&base64(&bytes)), Some(bytes.clone()));
+            prop_assert_eq!(base64_url_decode(&base64_url(&bytes)), Some(bytes.clone()));
+            prop_assert_eq!(base64(&bytes).len(), bytes.len().div_ceil(3) * 4);
+            prop_assert!(!base64_url(&bytes).contains(['=', '+', '/']));
+        }
+
+        // Decoding never panics, and accepts only what encoding writes: one text per byte
+        // string, so a sealed state or a header cannot be altered without changing its bytes.
+        #[test]
+        fn decoding_accepts_only_canonical_text(text in prop_oneof![base64ish(), any::<String>()]) {
+            if let Some(bytes) = base64_decode(&text) {
+                prop_assert_eq!(base64(&bytes), text.clone());
+            }
+            if let Some(bytes) = base64_url_decode(&text) {
+                prop_assert_eq!(base64_url(&bytes), text);
+            }
+        }
     }
 }

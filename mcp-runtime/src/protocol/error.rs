@@ -31,6 +31,7 @@ pub mod code {
 
 /// A JSON-RPC error object: code, message and optional data.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ErrorObject {
     /// The error code (see [`code`]).
     pub code: i32,

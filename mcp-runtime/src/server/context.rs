@@ -104,6 +104,7 @@ impl Change {
 
 /// What the user answered to an elicitation.
 #[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
+#[non_exhaustive]
 pub struct ElicitResult {
     /// `accept`, `decline` or `cancel`.
     pub action: String,

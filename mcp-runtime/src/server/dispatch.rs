@@ -181,9 +181,6 @@ impl<S: Server> Dispatcher<S> {
                 self.subscribe(session, call, method, raw)
             }
             "logging/setLevel" => self.set_level(session, call, raw),
-            "initialize" => Err(Failure::ok(ErrorObject::invalid_request(
-                "this session is already initialized; send `initialize` without `Mcp-Session-Id` to start a new one",
-            ))),
             _ => Err(Failure::ok(ErrorObject::method_not_found(method))),
         }
     }
@@ -372,3 +369,6 @@ pub(super) fn respond(id: &RequestId, write: impl FnOnce(&mut Vec<u8>)) -> Vec<u
     jsonrpc::end_response(&mut buf);
     buf
 }
+
+#[cfg(test)]
+mod tests;

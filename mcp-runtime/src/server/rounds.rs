@@ -328,4 +328,74 @@ mod tests {
         assert!(unseal("tool", &format!("{state}-TAMPERED")).is_err());
         assert!(unseal("tool", "garbage").is_err());
     }
+
+    use proptest::prelude::*;
+
+    /// JSON without floats, whose text form does not always read back bit for bit.
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map(any::<String>(), inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn answers() -> impl Strategy<Value = JsonObject> {
+        prop::collection::btree_map(any::<String>(), json(), 0..4)
+            .prop_map(|m| m.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn sealed_states_unseal_to_what_was_sealed(subject in any::<String>(), answers in answers()) {
+            prop_assert_eq!(unseal(&subject, &seal(&subject, &answers)), Ok(answers));
+        }
+
+        #[test]
+        fn a_state_sealed_for_another_subject_is_rejected(
+            subject in any::<String>(),
+            other in any::<String>(),
+            answers in answers(),
+        ) {
+            prop_assume!(subject != other);
+            prop_assert!(unseal(&other, &seal(&subject, &answers)).is_err());
+        }
+
+        #[test]
+        fn arbitrary_states_are_rejected_without_panic(state in any::<String>()) {
+            prop_assert!(unseal("tools/call:t", &state).is_err());
+        }
+    }
+
+    proptest! {
+        // Every position, every replacement: the few texts that would decode to the same bytes
+        // sit at the ends of the two base64 parts, where sampling rarely lands. Each case costs
+        // thousands of HMACs, and the tag's end alone is there in every one: few cases do.
+        #![proptest_config(ProptestConfig::with_cases(3))]
+        #[test]
+        fn every_changed_byte_is_rejected(
+            answers in prop::collection::btree_map("[a-z]{1,8}", any::<i64>().prop_map(Value::from), 0..3),
+        ) {
+            let answers: JsonObject = answers.into_iter().collect();
+            let state = seal("t", &answers);
+            for at in 0..state.len() {
+                // The state is ASCII, so any ASCII byte in place of another keeps it a string.
+                for byte in (0u8..0x80).filter(|b| *b != state.as_bytes()[at]) {
+                    let mut changed = state.clone().into_bytes();
+                    changed[at] = byte;
+                    let changed = String::from_utf8(changed).unwrap();
+                    prop_assert!(unseal("t", &changed).is_err(), "{}", changed);
+                }
+            }
+        }
+    }
 }

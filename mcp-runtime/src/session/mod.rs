@@ -146,4 +146,38 @@ mod tests {
         );
         assert_ne!(SessionId::random(), SessionId::random());
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn every_id_round_trips(n in any::<u128>()) {
+            let text = SessionId(n).to_string();
+            prop_assert_eq!(text.len(), 32);
+            prop_assert!(text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+            prop_assert_eq!(text.parse::<SessionId>(), Ok(SessionId(n)));
+        }
+
+        // `u128::from_str_radix` alone would take a `+` sign or uppercase digits.
+        #[test]
+        fn other_strings_of_32_chars_are_rejected(
+            hex in "[0-9a-f]{31}",
+            odd in any::<char>().prop_filter("not a lowercase hex digit", |c| {
+                !matches!(c, '0'..='9' | 'a'..='f')
+            }),
+            at in 0..32usize,
+        ) {
+            let mut text = hex;
+            text.insert(at, odd);
+            prop_assert_eq!(text.chars().count(), 32);
+            prop_assert_eq!(text.parse::<SessionId>(), Err(()));
+        }
+
+        #[test]
+        fn only_the_written_form_parses(text in prop_oneof!["[+0-9a-fA-F]{30,33}", any::<String>()]) {
+            if let Ok(id) = text.parse::<SessionId>() {
+                prop_assert_eq!(id.to_string(), text);
+            }
+        }
+    }
 }

@@ -8,6 +8,7 @@ use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel, Protocol
 /// What a client said about itself in `initialize`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct InitializeRecord {
     /// The negotiated revision.
     pub protocol_version: ProtocolVersion,
@@ -21,6 +22,7 @@ pub struct InitializeRecord {
 /// that has the same state type.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct StoredSession {
     /// The session id.
     pub id: String,

@@ -91,6 +91,7 @@ pub enum Reinit<T> {
 /// }
 /// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ReinitRequest {
     /// The session id the client sent.
     pub session_id: String,
@@ -117,6 +118,7 @@ impl ReinitRequest {
 /// A session being created by `initialize`, as an `#[on_initialize]` handler sees it: the
 /// handler builds the session's first state from it.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct NewSession {
     /// What the client sent in `initialize`.
     pub initialize: InitializeRecord,

@@ -277,3 +277,6 @@ fn check_stored_principal(
         caller,
     )
 }
+
+#[cfg(test)]
+mod tests;

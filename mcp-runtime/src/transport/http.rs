@@ -310,32 +310,43 @@ fn accepts(headers: &HeaderMap, media: &[&str]) -> bool {
 }
 
 /// DNS-rebinding protection: `Host` and `Origin` must name an allowed host.
+/// A value that is not visible ASCII names no allowed host: it is refused, not skipped.
 fn check_host_and_origin(options: &HttpOptions, headers: &HeaderMap) -> Result<(), String> {
-    if let Some(host) = header(headers, HOST)
-        && !host_allowed(&options.allowed_hosts, host_name(host))
-    {
-        return Err(format!("host not allowed: {host}"));
+    if let Some(host) = headers.get(HOST) {
+        let host = visible(host).ok_or("host not allowed: not visible ASCII")?;
+        if !host_allowed(&options.allowed_hosts, host_name(host)) {
+            return Err(format!("host not allowed: {host}"));
+        }
     }
-    if let Some(origin) = header(headers, ORIGIN)
-        && !origin_allowed(&options.allowed_origins, origin)
-    {
-        return Err(format!("origin not allowed: {origin}"));
+    if let Some(origin) = headers.get(ORIGIN) {
+        let origin = visible(origin).ok_or("origin not allowed: not visible ASCII")?;
+        if !origin_allowed(&options.allowed_origins, origin) {
+            return Err(format!("origin not allowed: {origin}"));
+        }
     }
     Ok(())
 }
 
+/// A header's value, trimmed, when it is visible ASCII.
+fn visible(value: &HeaderValue) -> Option<&str> {
+    value.to_str().ok().map(str::trim)
+}
+
 /// The host name of a `host[:port]` authority, without brackets around IPv6 addresses.
+/// Anything else after a bracketed address leaves the authority whole, so it matches no name.
 fn host_name(authority: &str) -> &str {
+    let is_port = |port: &str| port.bytes().all(|b| b.is_ascii_digit());
     if let Some(rest) = authority.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
+        return match rest.split_once(']') {
+            Some((host, "")) => host,
+            Some((host, port)) if port.strip_prefix(':').is_some_and(is_port) => host,
+            _ => authority,
+        };
     }
-    authority.rsplit_once(':').map_or(authority, |(h, port)| {
-        if port.bytes().all(|b| b.is_ascii_digit()) {
-            h
-        } else {
-            authority
-        }
-    })
+    authority.rsplit_once(':').map_or(
+        authority,
+        |(h, port)| if is_port(port) { h } else { authority },
+    )
 }
 
 fn host_allowed(allowed: &[String], host: &str) -> bool {
@@ -434,5 +445,95 @@ mod tests {
         assert!(check_host_and_origin(&o, &headers(&[("host", "evil.example.com")])).is_err());
         assert!(check_host_and_origin(&o, &headers(&[("origin", "http://evil.example")])).is_err());
         assert!(check_host_and_origin(&o, &headers(&[("origin", "null")])).is_err());
+        let after_brackets = headers(&[("host", "[::1]evil.example")]);
+        let refused = Err("host not allowed: [::1]evil.example".to_owned());
+        assert_eq!(check_host_and_origin(&o, &after_brackets), refused);
+        let unreadable: HeaderMap =
+            [(ORIGIN, HeaderValue::from_bytes(b"http://\xc3\xa9").unwrap())]
+                .into_iter()
+                .collect();
+        let refused = Err("origin not allowed: not visible ASCII".to_owned());
+        assert_eq!(check_host_and_origin(&o, &unreadable), refused);
+    }
+
+    use proptest::prelude::*;
+
+    fn only(host: &str) -> HttpOptions {
+        HttpOptions {
+            allowed_hosts: vec![host.to_owned()],
+            allowed_origins: vec![host.to_owned()],
+            ..HttpOptions::default()
+        }
+    }
+
+    fn owned(pairs: &[(HeaderName, String)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(n, v)| (n.clone(), HeaderValue::from_str(v).unwrap()))
+            .collect()
+    }
+
+    fn name() -> impl Strategy<Value = String> {
+        "[a-z0-9]([a-z0-9.-]{0,18}[a-z0-9])?"
+    }
+
+    proptest! {
+        #[test]
+        fn an_allowed_host_is_allowed_on_any_port(
+            host in name(),
+            port in any::<u16>(),
+            upper in any::<bool>(),
+            scheme in "https?",
+        ) {
+            let sent = if upper { host.to_ascii_uppercase() } else { host.clone() };
+            for (authority, origin) in [
+                (format!("{sent}:{port}"), format!("{scheme}://{sent}:{port}")),
+                (sent.clone(), format!("{scheme}://{sent}/")),
+            ] {
+                let h = owned(&[(HOST, authority), (ORIGIN, origin)]);
+                prop_assert_eq!(check_host_and_origin(&only(&host), &h), Ok(()));
+            }
+        }
+
+        #[test]
+        fn a_host_not_listed_is_rejected(host in name(), other in name(), port in any::<u16>()) {
+            prop_assume!(!host.eq_ignore_ascii_case(&other));
+            let o = only(&host);
+            for sent in [format!("{other}:{port}"), other.clone(), format!("[{other}]:{port}")] {
+                let h = owned(&[(HOST, sent.clone())]);
+                prop_assert_eq!(check_host_and_origin(&o, &h), Err(format!("host not allowed: {sent}")));
+            }
+            let origin = format!("http://{other}:{port}");
+            let h = owned(&[(HOST, host.clone()), (ORIGIN, origin.clone())]);
+            prop_assert_eq!(check_host_and_origin(&o, &h), Err(format!("origin not allowed: {origin}")));
+        }
+
+        // With the default loopback list, whatever passes names a loopback host, and only it.
+        #[test]
+        fn arbitrary_headers_pass_only_for_loopback_names(
+            host in prop_oneof![
+                "(localhost|127\\.0\\.0\\.1|\\[::1\\]|::1|evil\\.example)(:[0-9]{0,5})?[a-z.:@\\]\\[]{0,4}",
+                any::<String>(),
+            ],
+            origin in prop_oneof!["https?://[a-z0-9.:@\\]\\[/]{0,16}", any::<String>()],
+        ) {
+            let loopback = |authority: &str| {
+                let authority = authority.to_ascii_lowercase();
+                let host = ["localhost", "127.0.0.1", "[::1]", "::1"]
+                    .into_iter()
+                    .find_map(|name| authority.strip_prefix(name));
+                host.is_some_and(|port| port.is_empty() || port.strip_prefix(':').is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit())))
+            };
+            let o = HttpOptions::default();
+            if let Ok(value) = HeaderValue::from_str(&host) {
+                let passed = check_host_and_origin(&o, &[(HOST, value)].into_iter().collect()).is_ok();
+                prop_assert!(!passed || loopback(&host), "{} passed", host);
+            }
+            if let Ok(value) = HeaderValue::from_str(&origin) {
+                let passed = check_host_and_origin(&o, &[(ORIGIN, value)].into_iter().collect()).is_ok();
+                let authority = origin.split_once("://").map(|(_, a)| a.trim_end_matches('/'));
+                prop_assert!(!passed || authority.is_some_and(loopback), "{} passed", origin);
+            }
+        }
     }
 }

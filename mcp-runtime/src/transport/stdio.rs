@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 
 use super::WireLog;
 use crate::protocol::jsonrpc::{self, Incoming};
@@ -48,14 +49,19 @@ pub(crate) async fn serve_on<S: Server>(
         wire,
     });
     let mut lines = BufReader::new(input).lines();
+    let mut running = JoinSet::new();
     while let Some(line) = lines.next_line().await? {
         if line.trim().is_empty() {
             continue;
         }
         let conn = conn.clone();
         // Each message runs on its own task so that a slow tool does not hold up a ping.
-        tokio::spawn(async move { conn.handle(line.into_bytes()).await });
+        running.spawn(async move { conn.handle(line.into_bytes()).await });
+        while running.try_join_next().is_some() {}
     }
+    // An `initialize` still running when stdin closes creates the session after this point;
+    // closed unseen, it would keep its stream, and so stdout, open forever.
+    while running.join_next().await.is_some() {}
     if let Some(session) = conn.session.get() {
         dispatcher.sessions.close(session).await;
     }
@@ -99,14 +105,18 @@ impl<S: Server> Connection<S> {
             pinned: true,
         };
         let reply = self.dispatcher.handle(request).await;
-        let opened = reply
-            .session
-            .map(|id| self.session.set(id.to_string()).is_ok());
+        // A new session's stream is attached before `initialize` is answered, so no change
+        // announced in between is lost; what it carries is written after the answer.
+        let stream = match reply.session {
+            Some(id) if self.session.set(id.to_string()).is_ok() => Some(self.open_stream().await),
+            _ => None,
+        };
         if answers {
             self.relay(reply).await;
         }
-        if opened == Some(true) {
-            self.open_stream().await;
+        if let Some(stream) = stream {
+            let conn = self.clone();
+            tokio::spawn(async move { conn.relay(stream).await });
         }
     }
 
@@ -125,7 +135,7 @@ impl<S: Server> Connection<S> {
 
     /// The session's own stream (change notifications, resource updates), as a GET opens it on
     /// HTTP: on stdio it is the connection itself, relayed until the session ends.
-    async fn open_stream(self: &Arc<Self>) {
+    async fn open_stream(&self) -> Reply {
         let request = Request {
             message: Message::OpenStream,
             era: Era::Legacy,
@@ -134,8 +144,9 @@ impl<S: Server> Connection<S> {
             headers: None,
             pinned: true,
         };
-        let reply = self.dispatcher.handle(request).await;
-        let conn = self.clone();
-        tokio::spawn(async move { conn.relay(reply).await });
+        self.dispatcher.handle(request).await
     }
 }
+
+#[cfg(test)]
+mod tests;
