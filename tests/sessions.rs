@@ -407,3 +407,52 @@ async fn on_initialize_builds_the_first_state() {
         "welcome bob on first-client"
     );
 }
+
+/// A store of the user's own, shared by two routers as two replicas would share a database.
+#[derive(Debug, Default)]
+struct SharedStore(std::sync::Mutex<std::collections::HashMap<String, StoredSession>>);
+
+use mcp_runtime::session::{Loaded, SessionId, SessionStore, StoreFuture, StoredSession};
+
+impl SessionStore for SharedStore {
+    fn is_persistent(&self) -> bool {
+        true
+    }
+    fn load(&self, id: SessionId) -> StoreFuture<'_, Option<Loaded>> {
+        let found = self.0.lock().unwrap().get(&id.to_string()).cloned();
+        Box::pin(async move { Ok(found.map(Loaded::Live)) })
+    }
+    fn save(&self, session: StoredSession) -> StoreFuture<'_, ()> {
+        self.0.lock().unwrap().insert(session.id.clone(), session);
+        Box::pin(async { Ok(()) })
+    }
+    fn touch(&self, _: SessionId) -> StoreFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+    fn retire(&self, session: StoredSession) -> StoreFuture<'_, ()> {
+        self.save(session)
+    }
+    fn remove(&self, id: SessionId) -> StoreFuture<'_, ()> {
+        self.0.lock().unwrap().remove(&id.to_string());
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[tokio::test]
+async fn a_store_of_your_own_is_used_through_options() {
+    let store = std::sync::Arc::new(SharedStore::default());
+    let options = Options {
+        session_store: Some(store.clone()),
+        ..Options::default()
+    };
+    let keys = || ApiKeys::parse("alice=k1");
+    let a = router(Resuming, &options).await.unwrap().layer(keys());
+    let b = router(Resuming, &options).await.unwrap().layer(keys());
+    let session = initialize(&a, "k1").await;
+    assert!(store.0.lock().unwrap().contains_key(&session));
+    assert_eq!(text(&call(&a, Some("k1"), &session, "bump").await), "1");
+    // The other "replica" has never seen the session: it finds it in the store.
+    assert_eq!(text(&call(&b, Some("k1"), &session, "bump").await), "2");
+    let stored = store.0.lock().unwrap()[&session].state.get().to_owned();
+    assert_eq!(stored, r#"{"n":2}"#);
+}
