@@ -1,12 +1,17 @@
-//! Resident memory per idle legacy session (see BENCHMARKS.md).
+//! Resident memory per idle legacy session, and per expired session's retained record (see
+//! BENCHMARKS.md).
 //!
 //! Opens N sessions (`initialize` + `notifications/initialized`, then nothing) against `hello`
-//! or any server, and reports how much its resident memory grew per session.
+//! or any server, and reports how much its resident memory grew per session. Then, against
+//! servers of its own started with `--session-idle 1`, lets N sessions (at most 50,000, half the
+//! memory store's default limit) expire a chunk at a time: under `notebook` (`reinit =
+//! "restore"`) each leaves a retained record, whose memory is reported; under `hello`
+//! (`reject`) each should leave nothing.
 //!
 //! ```text
 //! cargo bench --bench memory                              # 10,000 sessions against hello
 //! MEMORY_SESSIONS=100000 cargo bench --bench memory
-//! cargo bench --bench memory -- --url URL --pid PID [--sessions N]   # any server
+//! cargo bench --bench memory -- --url URL --pid PID [--sessions N]   # any server; idle only
 //! ```
 
 // A benchmark's report is what it prints.
@@ -89,11 +94,76 @@ fn run() -> Result<(), String> {
         }
         _ => return Err("give both `--url` and `--pid`, or neither".into()),
     };
+    let retained = target._server.is_some();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    rt.block_on(measure(&target, sessions.max(WARM_SESSIONS * 2)))
+    let sessions = sessions.max(WARM_SESSIONS * 2);
+    rt.block_on(measure(&target, sessions))?;
+    drop(target);
+    if retained {
+        for (example, policy) in [("notebook", "restore"), ("hello", "reject")] {
+            let mut cmd = spawn::pinned(spawn::Role::Server, spawn::example_binary(example)?);
+            cmd.args(["--http", "127.0.0.1:0", "--session-idle", "1"]);
+            let server = spawn::Server::start(example, cmd)?;
+            let target = Target {
+                url: server.url.clone(),
+                pid: server.pid(),
+                _server: Some(server),
+            };
+            let records = sessions.min(MAX_RETAINED);
+            rt.block_on(measure_retained(&target, example, policy, records))?;
+        }
+    }
+    Ok(())
+}
+
+/// Below the memory store's default limit of retained records, so that none is evicted.
+const MAX_RETAINED: usize = 50_000;
+/// Sessions opened at a time in the retained-record measurement; each chunk expires before the
+/// next is opened, so live sessions reuse the memory of the chunk before and the growth is the
+/// retained records'.
+const CHUNK: usize = 1000;
+/// Long enough for a session idle for one second to be swept (every 250 ms) and retired.
+const EXPIRY: Duration = Duration::from_millis(1600);
+
+async fn measure_retained(
+    target: &Target,
+    example: &str,
+    policy: &str,
+    records: usize,
+) -> Result<(), String> {
+    let endpoint = Endpoint::parse(&target.url)?;
+    open(&endpoint, CHUNK).await?;
+    tokio::time::sleep(EXPIRY).await;
+    let base = settled_rss(target.pid).await?;
+    println!();
+    println!(
+        "retained: {records} expired sessions of {example} (`{policy}`, --session-idle 1), \
+         {CHUNK} at a time; baseline {:.1} MiB after {CHUNK}",
+        mib(base)
+    );
+    println!("| expired sessions | resident MiB | growth MiB | bytes per expired session |");
+    println!("|---:|---:|---:|---:|");
+    let mut expired = 0;
+    for checkpoint in [records / 4, records / 2, records] {
+        while expired < checkpoint {
+            let n = CHUNK.min(checkpoint - expired);
+            open(&endpoint, n).await?;
+            tokio::time::sleep(EXPIRY).await;
+            expired += n;
+        }
+        let rss = settled_rss(target.pid).await?;
+        let grown = rss.saturating_sub(base);
+        println!(
+            "| {expired} | {:.1} | {:.1} | {:.0} |",
+            mib(rss),
+            mib(grown),
+            grown as f64 / expired as f64
+        );
+    }
+    Ok(())
 }
 
 async fn measure(target: &Target, sessions: usize) -> Result<(), String> {

@@ -69,6 +69,9 @@ fn measure_here(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The deployment secret the server and the generator share.
+const STATE_KEY: &str = "reinit-bench-deployment-secret";
+
 fn env<T: std::str::FromStr>(var: &str, default: T) -> T {
     std::env::var(var)
         .ok()
@@ -87,7 +90,9 @@ fn compare() -> Result<(), String> {
     let mut cmd = spawn::pinned(Role::Server, spawn::example_binary("reinit")?);
     // Every resumed call leaves a session behind: a short idle timeout lets the sweep keep
     // the map at a steady size instead of reaching the live-session limit (503).
+    // The generator makes up ids the server can verify: both share the deployment secret.
     cmd.env("MCP_API_KEYS", KEY)
+        .env("MCP_STATE_KEY", STATE_KEY)
         .args(["--http", "127.0.0.1:0", "--session-idle", "5"]);
     let server = Server::start("reinit", cmd)?;
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
@@ -99,6 +104,7 @@ fn compare() -> Result<(), String> {
                 let r = (k + run) % ROWS.len();
                 let mut child = spawn::pinned(Role::Load, &me);
                 child
+                    .env("MCP_STATE_KEY", STATE_KEY)
                     .args(["measure", "--url", &server.url, "--mode", "legacy"])
                     .args(["--concurrency", &c.to_string()])
                     .args(["--duration", &duration.to_string()])

@@ -62,8 +62,9 @@ impl Counter {
 
     /// Count a visit by the caller.
     #[tool]
-    async fn count(&self, session: Session<Visits>) -> Tally {
-        let caller = session
+    async fn count(&self, ctx: Context, session: Session<Visits>) -> Tally {
+        // The request's caller, in both eras: a 2026-07-28 request has no session to carry it.
+        let caller = ctx
             .principal()
             .map_or_else(|| "anonymous".to_owned(), ToString::to_string);
         let total = {

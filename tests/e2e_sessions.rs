@@ -7,6 +7,9 @@ use common::{Client, HttpServer, Target, call_result, free_port, run_client};
 use serde_json::{Value, json};
 
 const KEYS: (&str, &str) = ("MCP_API_KEYS", "alice=k1,k2");
+/// The deployment secret: session ids issued before a restart verify after it only when the
+/// process is started with the same one.
+const SECRET: (&str, &str) = ("MCP_STATE_KEY", "e2e-sessions-deployment-secret");
 const ALICE: &str = "Authorization: Bearer k1";
 
 fn calls(lines: &[Value]) -> Vec<&Value> {
@@ -100,13 +103,29 @@ fn on_reinit_decides_after_a_restart_with_the_memory_store() {
         {"op": "sleep", "ms": 3000},
         {"op": "call", "name": "count", "args": {}},
     ]);
-    let lines = across_restart(Client::TypeScript, "reinit", &[], &[KEYS], &[ALICE], ops, 1);
+    let env = [KEYS, SECRET];
+    let lines = across_restart(Client::TypeScript, "reinit", &[], &env, &[ALICE], ops, 1);
     assert_eq!(call_result(&lines, 0)["structuredContent"]["session"], 1);
     // The new process has neither the session nor the totals; the handler resumed it anyway.
     assert_eq!(
         call_result(&lines, 1)["structuredContent"],
         json!({"caller": "alice", "session": 1, "total": 1})
     );
+}
+
+#[test]
+fn without_a_stable_secret_a_restarted_server_cannot_verify_earlier_ids() {
+    let ops = json!([
+        {"op": "call", "name": "count", "args": {}},
+        {"op": "sleep", "ms": 3000},
+        {"op": "call", "name": "count", "args": {}},
+    ]);
+    let lines = across_restart(Client::TypeScript, "reinit", &[], &[KEYS], &[ALICE], ops, 1);
+    assert_eq!(call_result(&lines, 0)["structuredContent"]["session"], 1);
+    // The new process's random secret does not verify the old id: 404, the handler not asked.
+    let second = calls(&lines)[1];
+    assert_eq!(second["ok"], false, "{second}");
+    assert_eq!(second["httpStatus"], 404, "{second}");
 }
 
 #[cfg(feature = "redis")]
@@ -120,7 +139,7 @@ fn notebook_across_restart_and_expiry(client: Client, client_name: &str) {
         {"op": "sleep", "ms": 5000},
         {"op": "call", "name": "note", "args": {"text": "c"}},
     ]);
-    let lines = across_restart(client, "notebook", &args, &[], &[], ops, 1);
+    let lines = across_restart(client, "notebook", &args, &[SECRET], &[], ops, 1);
     let page = |n| call_result(&lines, n)["structuredContent"].clone();
     assert_eq!(page(0), json!({"client": client_name, "notes": ["a"]}));
     // After the restart: rehydrated from Redis, with the original client info.

@@ -207,8 +207,12 @@ async fn legacy_initialize_issues_a_session_and_negotiates_the_revision() {
             .unwrap()
             .to_str()
             .unwrap();
-        assert_eq!(sid.len(), 32);
-        assert!(sid.bytes().all(|b| b.is_ascii_hexdigit()));
+        // 128 random bits and a 128-bit tag the deployment can verify, in lowercase hex.
+        assert_eq!(sid.len(), 64);
+        assert!(
+            sid.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
         let body = reply.json();
         assert_eq!(body["result"]["protocolVersion"], agreed);
         assert_eq!(

@@ -252,10 +252,16 @@ async fn resume_keeps_the_id_and_serves_the_request_that_arrived() {
     );
 }
 
+/// A session id issued by another server of this process, as a server that restarted with the
+/// same secret, or another replica, would have issued it: genuine, and unknown to `app`.
+async fn issued_elsewhere() -> String {
+    initialize(&app(Resuming, 60_000, 100).await, "k2").await
+}
+
 #[tokio::test]
 async fn resume_without_a_record_starts_from_what_the_handler_builds() {
     let app = app(Resuming, 60_000, 100).await;
-    let unknown = "0123456789abcdef0123456789abcdef";
+    let unknown = &issued_elsewhere().await;
     assert_eq!(text(&call(&app, Some("k2"), unknown, "bump").await), "101");
     // Capabilities and client info are unknown after such a resume.
     assert_eq!(
@@ -276,7 +282,7 @@ async fn resume_without_a_record_starts_from_what_the_handler_builds() {
 #[tokio::test]
 async fn notifications_and_responses_never_create_sessions() {
     let app = app(Resuming, 60_000, 100).await;
-    let unknown = "00000000000000000000000000000001";
+    let unknown = &issued_elsewhere().await;
     let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
     assert_eq!(
         post(&app, Some("k1"), Some(unknown), note).await.status,
@@ -367,13 +373,69 @@ async fn restore_replays_the_retained_record() {
     assert_eq!(text(&call(&app, Some("k1"), &sid, "bump").await), "1");
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(text(&call(&app, Some("k1"), &sid, "bump").await), "2");
-    // Nothing retained for an id never seen: 404.
+    // Nothing retained for an id never seen here: 404.
+    let unknown = &issued_elsewhere().await;
     assert_eq!(
-        call(&app, Some("k1"), "0123456789abcdef0123456789abcdef", "bump")
-            .await
-            .status,
+        call(&app, Some("k1"), unknown, "bump").await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// The JSON-RPC error of a 404, checked to be one.
+fn not_found(reply: &Reply) -> (i64, &str) {
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+    let error = &reply.body["error"];
+    (
+        error["code"].as_i64().unwrap(),
+        error["message"].as_str().unwrap(),
+    )
+}
+
+const ADVICE: &str = "send `initialize` without `Mcp-Session-Id` to start a new session";
+
+#[tokio::test]
+async fn ids_no_server_issued_are_not_found_under_every_policy() {
+    let genuine = issued_elsewhere().await;
+    let tampered = format!(
+        "{}{}",
+        &genuine[..63],
+        if genuine.ends_with('0') { '1' } else { '0' }
+    );
+    let forged = [
+        "0".repeat(64),
+        "0123456789abcdef0123456789abcdef".to_owned(),
+        tampered,
+    ];
+    let expected = (-32001, format!("session not found: {ADVICE}"));
+    for app in [
+        app(Resuming, 60_000, 100).await,
+        app(Restoring, 60_000, 100).await,
+        app(Rejecting, 60_000, 100).await,
+    ] {
+        for id in &forged {
+            // Refused before any tool is looked up.
+            let reply = call(&app, Some("k1"), id, "bump").await;
+            assert_eq!(not_found(&reply), (expected.0, expected.1.as_str()), "{id}");
+        }
+    }
+    // The resuming server would have resumed a genuine one.
+    let app = app(Resuming, 60_000, 100).await;
+    assert_eq!(text(&call(&app, Some("k2"), &genuine, "bump").await), "101");
+}
+
+#[tokio::test]
+async fn expired_is_said_only_of_sessions_that_existed() {
+    let app = app(Rejecting, 200, 100).await;
+    let sid = initialize(&app, "k1").await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let expired = call(&app, Some("k1"), &sid, "noop").await;
+    let message = format!("session expired: {ADVICE}");
+    assert_eq!(not_found(&expired), (-32001, message.as_str()));
+    let message = format!("session not found: {ADVICE}");
+    for never in ["0".repeat(64), "0123456789abcdef0123456789abcdef".into()] {
+        let reply = call(&app, Some("k1"), &never, "noop").await;
+        assert_eq!(not_found(&reply), (-32001, message.as_str()), "{never}");
+    }
 }
 
 #[tokio::test]

@@ -339,15 +339,10 @@ async fn sample_cpu(pid: Option<u32>, window: Window) -> CpuUse {
 }
 
 /// A session id the server cannot have seen: this run's random prefix, the client, the call.
-fn fresh_session_id(client: usize, call: u64) -> HeaderValue {
-    static PREFIX: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    let prefix = PREFIX.get_or_init(|| {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        nanos ^ std::process::id().rotate_left(16)
-    });
-    let id = format!("{prefix:08x}{client:08x}{call:016x}");
+fn fresh_session_id(_client: usize, _call: u64) -> HeaderValue {
+    // Ids are verifiable: one the deployment could have issued (same `MCP_STATE_KEY`) but no
+    // process holds, as after a restart or on another replica.
+    let id = mcp_runtime::session::SessionId::random().to_string();
     HeaderValue::from_str(&id).expect("hex is a valid header value")
 }
 

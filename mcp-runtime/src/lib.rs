@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod protocol;
+mod secret;
 mod serve;
 mod server;
 pub mod session;
@@ -32,7 +33,7 @@ pub use mcp_macros::resource;
 pub use mcp_macros::tool;
 pub use serve::{Options, Serve, Transport, router};
 pub use server::{Change, Context, ElicitResult, RequestError, Server};
-pub use session::{Headers, NewSession, Reinit, ReinitRequest, Session};
+pub use session::{Headers, Issuer, NewSession, Reinit, ReinitRequest, Session};
 
 /// Errors of serving.
 #[derive(Debug, thiserror::Error)]
@@ -70,8 +71,8 @@ pub mod prelude {
     };
     #[doc(no_inline)]
     pub use crate::{
-        Change, Context, NewSession, Principal, Reinit, ReinitRequest, Serve, Session, complete,
-        mcp_server, on_initialize, on_reinit, prompt, resource, tool,
+        Change, Context, Issuer, NewSession, Principal, Reinit, ReinitRequest, Serve, Session,
+        complete, mcp_server, on_initialize, on_reinit, prompt, resource, tool,
     };
     #[doc(no_inline)]
     pub use schemars::JsonSchema;

@@ -6,16 +6,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
-
 use std::sync::Arc;
 
 use crate::server::Server;
 use crate::server::dispatch::Dispatcher;
 use crate::session::resolve::Sessions;
 use crate::session::{MemoryStore, SessionMap, SessionStore};
-use crate::transport::WireLog;
+use crate::transport::accept::Limits;
 use crate::transport::http::HttpOptions;
+use crate::transport::{Closing, WireLog};
 use crate::{Error, Result};
 
 const USAGE: &str = "\
@@ -28,10 +27,20 @@ usage: [--stdio | --http ADDR] [options]
   --session-retention SECS
                          keep expired sessions' records this long for the re-initialization
                          policy (default 86400)
+  --max-retained N       keep at most N expired sessions' records in memory, the oldest dropped
+                         first (default 100000; the memory store only)
   --max-sessions N       refuse new sessions (503) beyond N live ones (default 1000000)
   --store URL            where sessions are kept: memory (default) or redis://host:port/db
   --page-size N          items per page of tools/list, prompts/list, ... (default 100)
-  --max-body BYTES       the largest request body (default 4194304)
+  --max-body BYTES       the largest request body, and the longest stdio line (default 4194304)
+  --header-timeout SECS  close an HTTP connection that takes longer to send a request's headers
+                         (default 10)
+  --idle-timeout SECS    close an HTTP connection with no request in flight this long; an open
+                         SSE stream is a request in flight (default 30)
+  --max-connections N    serve at most N HTTP connections at once; more wait to be accepted
+                         (default 1024; keep it below the open-file limit)
+  --shutdown-grace SECS  on SIGTERM or Ctrl-C, end open streams, let calls in flight finish for
+                         up to SECS, then close what is left and exit (default 10)
   --allow-host HOST      accept this Host name, repeatable; * accepts any (default: loopback names)
   --allow-origin ORIGIN  accept this Origin, repeatable; * accepts any (default: loopback names)
   --wire-log FILE        append every message the server sends to FILE, one JSON line each
@@ -71,12 +80,31 @@ pub struct Options {
     /// Origins accepted in `Origin` (`scheme://host[:port]`, or a bare host name that matches
     /// any scheme and port); `*` accepts any. Requests without `Origin` are accepted.
     pub allowed_origins: Vec<String>,
-    /// The largest HTTP request body, in bytes; larger ones get 413.
+    /// The largest HTTP request body, in bytes; larger ones get 413. On stdio, the longest
+    /// line; a longer one is answered with an error and skipped.
     pub max_body: usize,
+    /// How long an HTTP client may take to send a request's headers, counted from the
+    /// connection, or from the first byte of a request after an idle wait; then the connection
+    /// is closed (default 10 s).
+    pub header_timeout: Duration,
+    /// How long an HTTP connection may stay open with no request in flight (default 30 s). A
+    /// response still streaming (an SSE stream, even one that only carries keep-alives) is in
+    /// flight.
+    pub idle_timeout: Duration,
+    /// The most HTTP connections served at once (default 1024). Beyond it, new connections
+    /// wait in the listen backlog until one closes, so the process never holds more sockets
+    /// than this; keep it below the open-file limit.
+    pub max_connections: usize,
+    /// How long shutdown (SIGTERM, Ctrl-C) waits for calls in flight once it has stopped
+    /// accepting and ended every open stream; then the connections left are closed and the
+    /// process exits (default 10 s).
+    pub shutdown_grace: Duration,
     /// How long a legacy session may stay idle.
     pub session_idle: Duration,
     /// How long an expired session's record is retained for the re-initialization policy.
     pub session_retention: Duration,
+    /// The most expired sessions' records the memory store retains; the oldest go first.
+    pub max_retained: usize,
     /// The most live sessions; `initialize` beyond it gets 503.
     pub max_sessions: usize,
     /// The session store: `memory`, or a `redis://` URL (feature `redis`).
@@ -98,8 +126,13 @@ impl Default for Options {
             allowed_hosts: http.allowed_hosts,
             allowed_origins: http.allowed_origins,
             max_body: http.max_body,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+            shutdown_grace: Duration::from_secs(10),
             session_idle: Duration::from_secs(1800),
             session_retention: Duration::from_secs(24 * 3600),
+            max_retained: MemoryStore::DEFAULT_MAX_RETAINED,
             max_sessions: 1_000_000,
             store: "memory".into(),
             session_store: None,
@@ -131,10 +164,20 @@ impl Options {
                     options.session_idle = Duration::from_secs(parse_value(&flag, &value()?)?)
                 }
                 "--max-body" => options.max_body = parse_value(&flag, &value()?)?,
+                "--header-timeout" => options.header_timeout = parse_secs(&flag, &value()?)?,
+                "--idle-timeout" => options.idle_timeout = parse_secs(&flag, &value()?)?,
+                "--max-connections" => {
+                    options.max_connections = parse_value(&flag, &value()?)?;
+                    if options.max_connections == 0 {
+                        return Err(Some("`--max-connections` must be at least 1".into()));
+                    }
+                }
+                "--shutdown-grace" => options.shutdown_grace = parse_secs(&flag, &value()?)?,
                 "--session-retention" => {
                     options.session_retention = Duration::from_secs(parse_value(&flag, &value()?)?)
                 }
                 "--max-sessions" => options.max_sessions = parse_value(&flag, &value()?)?,
+                "--max-retained" => options.max_retained = parse_value(&flag, &value()?)?,
                 "--store" => options.store = value()?,
                 "--page-size" => options.page_size = parse_value(&flag, &value()?)?,
                 "--allow-host" => hosts.push(value()?),
@@ -150,6 +193,15 @@ impl Options {
             options.allowed_origins = origins;
         }
         Ok(options)
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            header_timeout: self.header_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections.max(1),
+            shutdown_grace: self.shutdown_grace,
+        }
     }
 
     fn http(&self) -> HttpOptions {
@@ -171,6 +223,13 @@ where
 {
     value
         .parse()
+        .map_err(|e| Some(format!("invalid value `{value}` for `{flag}`: {e}")))
+}
+
+/// Seconds, whole or not (`0.5`).
+fn parse_secs(flag: &str, value: &str) -> std::result::Result<Duration, Option<String>> {
+    let secs: f64 = parse_value(flag, value)?;
+    Duration::try_from_secs_f64(secs)
         .map_err(|e| Some(format!("invalid value `{value}` for `{flag}`: {e}")))
 }
 
@@ -227,9 +286,11 @@ pub trait Serve: Server {
         async move {
             let (dispatcher, wire) = start(self, &options).await?;
             match options.transport {
-                Transport::Stdio => crate::transport::stdio::serve(dispatcher, wire)
-                    .await
-                    .map_err(Error::Io),
+                Transport::Stdio => {
+                    crate::transport::stdio::serve(dispatcher, options.max_body, wire)
+                        .await
+                        .map_err(Error::Io)
+                }
                 Transport::Http(addr) => serve_http(dispatcher, addr, options, wire, wrap).await,
             }
         }
@@ -240,7 +301,9 @@ impl<S: Server> Serve for S {}
 
 /// The axum router that serves `server` at `options.path`, to mount in an application of
 /// your own (behind your own layers, such as authentication). Call it inside a Tokio runtime:
-/// it starts the task that expires idle sessions.
+/// it starts the task that expires idle sessions. The connection limits of `options` (header
+/// and idle timeouts, the connection cap, the shutdown grace period) belong to `serve`'s own
+/// accept loop: an application that serves this router sets its own.
 pub async fn router<S: Server>(server: S, options: &Options) -> Result<axum::Router> {
     let (dispatcher, wire) = start(server, options).await?;
     tokio::spawn(sweep(dispatcher, options.session_idle));
@@ -248,6 +311,7 @@ pub async fn router<S: Server>(server: S, options: &Options) -> Result<axum::Rou
         dispatcher,
         options.http(),
         wire,
+        Closing::default(),
     ))
 }
 
@@ -276,7 +340,10 @@ async fn open_store(options: &Options) -> Result<&'static dyn SessionStore> {
         return Ok(&**Box::leak(Box::new(store.clone())));
     }
     let store: Box<dyn SessionStore> = match options.store.as_str() {
-        "memory" => Box::new(MemoryStore::new(options.session_retention)),
+        "memory" => Box::new(MemoryStore::bounded(
+            options.session_retention,
+            options.max_retained,
+        )),
         #[cfg(feature = "redis")]
         url if url.starts_with("redis://") || url.starts_with("rediss://") => Box::new(
             crate::session::RedisStore::connect(
@@ -315,23 +382,21 @@ where
         .await
         .map_err(|source| Error::Bind { addr, source })?;
     let local = listener.local_addr()?;
+    let signal = shutdown()?;
     let desc = S::description();
     eprintln!(
         "{} {} serving MCP at http://{local}{}",
         desc.name, desc.version, options.path
     );
     tokio::spawn(sweep(dispatcher, options.session_idle));
+    let closing = Closing::new();
     let router = wrap(crate::transport::http::router(
         dispatcher,
         options.http(),
         wire,
+        closing.clone(),
     ));
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    crate::transport::accept::serve(listener, router, options.limits(), closing, signal).await;
     Ok(())
 }
 
@@ -348,20 +413,22 @@ async fn sweep<S: Server>(dispatcher: &'static Dispatcher<S>, idle: Duration) {
     }
 }
 
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGTERM or Ctrl-C. The handlers are installed at once, not when first polled,
+/// so that a signal sent as soon as the server announces itself is not fatal.
+fn shutdown() -> std::io::Result<impl Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 #[cfg(test)]
@@ -408,5 +475,37 @@ mod tests {
                 .allowed_hosts,
             ["example.com"]
         );
+    }
+
+    #[test]
+    fn connection_limits() {
+        let d = Options::default();
+        assert_eq!(
+            (d.header_timeout, d.idle_timeout, d.max_connections),
+            (Duration::from_secs(10), Duration::from_secs(30), 1024)
+        );
+        assert_eq!(d.shutdown_grace, Duration::from_secs(10));
+        let o = parse(&[
+            "--header-timeout",
+            "2",
+            "--idle-timeout",
+            "0.5",
+            "--max-connections",
+            "7",
+            "--shutdown-grace",
+            "3",
+        ])
+        .unwrap();
+        assert_eq!(o.header_timeout, Duration::from_secs(2));
+        assert_eq!(o.idle_timeout, Duration::from_millis(500));
+        assert_eq!(o.max_connections, 7);
+        assert_eq!(o.shutdown_grace, Duration::from_secs(3));
+        for bad in [
+            &["--max-connections", "0"][..],
+            &["--idle-timeout", "-1"],
+            &["--header-timeout", "soon"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
     }
 }

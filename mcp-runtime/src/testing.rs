@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::protocol::Incoming;
 use crate::server::Server;
 use crate::server::dispatch::Dispatcher;
-use crate::server::reply::{Body, Fault};
+use crate::server::reply::{Body, Fault, Reply};
 use crate::server::request::{HeaderView, Message, Request, era_of};
 use crate::session::resolve::Sessions;
 use crate::session::{MemoryStore, SessionId, SessionMap, SessionStore};
@@ -49,6 +49,90 @@ impl Demo {
     #[prompt]
     fn greet(&self, name: String) -> String {
         format!("Hello, {name}")
+    }
+}
+
+/// Handlers that misbehave or report who called them: the reliability matrix's server.
+pub(crate) struct Faulty;
+
+/// What a panicking handler says, which no answer may repeat.
+pub(crate) const SECRET: &str = "secret internals";
+
+#[mcp_server(name = "faulty", session = u64, reinit = "reject")]
+impl Faulty {
+    /// Panics.
+    #[tool]
+    fn boom(&self) -> String {
+        panic!("{SECRET}")
+    }
+
+    /// Panics in a call that can ask for input.
+    #[tool]
+    async fn boom_asking(&self, ctx: Context) -> String {
+        tokio::task::yield_now().await;
+        panic!("{SECRET} {}", ctx.protocol_version())
+    }
+
+    /// Panics at once, or after `wait_ms`, as a task for clients of the extension.
+    #[tool(task = "optional")]
+    async fn boom_task(&self, wait_ms: u64) -> String {
+        if wait_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+        }
+        panic!("{SECRET}")
+    }
+
+    /// Answers after `ms` milliseconds.
+    #[tool]
+    async fn slow(&self, ms: u64) -> String {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        format!("slept {ms} ms")
+    }
+
+    /// Who called, as the context and the session see it.
+    #[tool]
+    fn whoami(&self, ctx: Context, session: Session<u64>) -> String {
+        let name = |p: Option<&Principal>| p.map_or("anonymous".to_owned(), ToString::to_string);
+        format!("{} {}", name(ctx.principal()), name(session.principal()))
+    }
+
+    /// Asks whether to go on, in `region` (mirrored in `Mcp-Param-Region`).
+    #[tool]
+    async fn ask(&self, ctx: Context, #[header("Region")] region: String) -> String {
+        let schema = json!({ "type": "object", "properties": {} });
+        match ctx.elicit_keyed("go", "Go on?", schema).await {
+            Ok(answer) => format!("{region}: {}", answer.action),
+            Err(e) => format!("{region}: {e}"),
+        }
+    }
+
+    /// Panics.
+    #[resource("faulty://boom")]
+    fn broken(&self) -> String {
+        panic!("{SECRET}")
+    }
+
+    /// Panics.
+    #[prompt]
+    fn spoiled(&self, x: String) -> String {
+        panic!("{SECRET} {x}")
+    }
+
+    #[complete(prompt = "spoiled", argument = "x")]
+    fn complete_x(&self, value: String) -> Vec<String> {
+        panic!("{SECRET} {value}")
+    }
+
+    #[on_initialize]
+    async fn start(&self, new: NewSession) -> u64 {
+        if new
+            .initialize
+            .client_info
+            .is_some_and(|c| c.name == "panic")
+        {
+            panic!("{SECRET}");
+        }
+        0
     }
 }
 
@@ -165,7 +249,25 @@ pub(crate) async fn send<S: Server>(
     message: &Value,
 ) -> Sent {
     let bytes = serde_json::to_vec(message).expect("JSON");
-    let incoming = Incoming::parse(&bytes).expect("a JSON-RPC message");
+    sent(reply(dispatcher, via, &bytes).await)
+}
+
+/// [`send`] for a message written by hand (JSON that `Value` cannot hold).
+pub(crate) async fn send_text<S: Server>(
+    dispatcher: &'static Dispatcher<S>,
+    via: Via<'_>,
+    message: &str,
+) -> Sent {
+    sent(reply(dispatcher, via, message.as_bytes()).await)
+}
+
+/// The reply to `bytes`, undecoded (for streams).
+pub(crate) async fn reply<S: Server>(
+    dispatcher: &'static Dispatcher<S>,
+    via: Via<'_>,
+    bytes: &[u8],
+) -> Reply {
+    let incoming = Incoming::parse(bytes).expect("a JSON-RPC message");
     let view = via.headers.map(|h| HeaderView {
         protocol_version: value(h, "mcp-protocol-version"),
         method: value(h, "mcp-method"),
@@ -181,7 +283,10 @@ pub(crate) async fn send<S: Server>(
         headers: view,
         pinned: via.headers.is_none(),
     };
-    let reply = dispatcher.handle(request).await;
+    dispatcher.handle(request).await
+}
+
+fn sent(reply: Reply) -> Sent {
     let body = match reply.body {
         Body::Json(bytes) => Some(serde_json::from_slice(&bytes).expect("a JSON reply")),
         Body::Empty => None,

@@ -64,10 +64,11 @@ impl<'de> Deserialize<'de> for RequestId {
 /// The envelope of one incoming message; `params`, `result` and `error` stay raw so that each
 /// method parses its own params straight into its own type.
 #[derive(Debug, Deserialize)]
+#[serde(expecting = "a JSON-RPC message object")]
 pub struct Envelope<'a> {
-    /// Must be `"2.0"`.
+    /// Must be `"2.0"`; escapes are allowed (`"2\u002e0"`), as in any JSON string.
     #[serde(borrow)]
-    pub jsonrpc: Option<&'a str>,
+    pub jsonrpc: Option<Cow<'a, str>>,
     /// Present on requests and responses; `Some(None)` is an explicit `null`.
     #[serde(default, deserialize_with = "present")]
     pub id: Option<Option<RequestId>>,
@@ -163,7 +164,7 @@ impl<'a> Envelope<'a> {
                 ));
             }
         };
-        if self.jsonrpc != Some("2.0") {
+        if self.jsonrpc.as_deref() != Some("2.0") {
             return Err(invalid(id, "`jsonrpc` must be \"2.0\""));
         }
         match (self.method, id, self.result, self.error) {

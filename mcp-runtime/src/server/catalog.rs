@@ -50,6 +50,8 @@ pub(crate) struct Catalog {
     param_headers: Vec<(&'static str, &'static [(&'static str, &'static str)])>,
     /// The tools that may run as tasks.
     tasks: Vec<(&'static str, super::TaskSupport)>,
+    /// The tools that take a `Context`: the only ones that can send messages or ask.
+    contexts: Vec<&'static str>,
 }
 
 impl Catalog {
@@ -108,17 +110,23 @@ impl Catalog {
             initialize: SUPPORTED_VERSIONS.map(|v| to_bytes(&initialize_result(desc, v))),
             lists,
             discover: to_bytes(&discover_result(desc)),
+            param_headers: desc
+                .tools
+                .iter()
+                .filter(|t| !t.headers.is_empty())
+                .map(|t| (t.name, t.headers))
+                .collect(),
             tasks: desc
                 .tools
                 .iter()
                 .filter(|t| t.task != super::TaskSupport::Forbidden)
                 .map(|t| (t.name, t.task))
                 .collect(),
-            param_headers: desc
+            contexts: desc
                 .tools
                 .iter()
-                .filter(|t| !t.headers.is_empty())
-                .map(|t| (t.name, t.headers))
+                .filter(|t| t.context)
+                .map(|t| t.name)
                 .collect(),
         }
     }
@@ -145,20 +153,28 @@ impl Catalog {
         Ok(&pages[page])
     }
 
-    /// Whether a tool runs as a task for clients of the tasks extension.
-    pub(crate) fn task_support(&self, tool: &str) -> super::TaskSupport {
-        self.tasks
-            .iter()
-            .find(|(name, _)| *name == tool)
-            .map_or(super::TaskSupport::Forbidden, |(_, t)| *t)
-    }
-
     /// The parameters a tool mirrors in `Mcp-Param-*` headers; empty for most tools.
     pub(crate) fn param_headers(&self, tool: &str) -> &'static [(&'static str, &'static str)] {
         self.param_headers
             .iter()
             .find(|(name, _)| *name == tool)
             .map_or(&[], |(_, h)| h)
+    }
+
+    /// Whether a tool runs as a task for clients of the tasks extension, and its name as its
+    /// description holds it.
+    pub(crate) fn task_support(&self, tool: &str) -> (super::TaskSupport, &'static str) {
+        self.tasks
+            .iter()
+            .find(|(name, _)| *name == tool)
+            .map_or((super::TaskSupport::Forbidden, ""), |(name, t)| (*t, *name))
+    }
+
+    /// The name of a tool that takes a `Context`, as its description holds it; `None` for the
+    /// others, which can neither send messages before their result nor ask for input. The lists
+    /// searched here hold only such tools, so a plain call searches few or none.
+    pub(crate) fn context_tool(&self, tool: &str) -> Option<&'static str> {
+        self.contexts.iter().copied().find(|name| *name == tool)
     }
 
     /// The `server/discover` result.

@@ -1,6 +1,9 @@
 //! The checks a 2026-07-28 request passes before it is served: its `_meta`, and on HTTP the
 //! headers that must agree with its body, in the order the spec's probes expect.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use serde_json::json;
 use serde_json::value::RawValue;
 
@@ -17,10 +20,12 @@ pub(crate) fn check_meta(
     headers: Option<&HeaderView<'_>>,
 ) -> Result<ProtocolVersion, Failure> {
     let header = headers.map(|h| h.protocol_version);
-    if let (Some(_), Some(None)) = (meta, header) {
-        return Err(Failure::bad_request(ErrorObject::header_mismatch(
-            "the `MCP-Protocol-Version` header is required with `_meta`",
-        )));
+    if let (Some(_), Some(h), Some(None)) = (meta, headers, header) {
+        return Err(absent(
+            h,
+            "MCP-Protocol-Version",
+            "the `MCP-Protocol-Version` header is required with `_meta`".into(),
+        ));
     }
     let requested = meta
         .filter(|m| m.client_capabilities.is_some())
@@ -57,7 +62,10 @@ pub(crate) fn check_headers(
 ) -> Result<(), Failure> {
     let mismatch = |what: String| Err(Failure::bad_request(ErrorObject::header_mismatch(what)));
     match headers.method {
-        None => return mismatch("the `Mcp-Method` header is required".into()),
+        None => {
+            let required = "the `Mcp-Method` header is required".into();
+            return Err(absent(headers, "Mcp-Method", required));
+        }
         Some(h) if h != method => {
             return mismatch(format!(
                 "the `Mcp-Method` header ({h}) does not match the body's method ({method})"
@@ -66,12 +74,25 @@ pub(crate) fn check_headers(
         Some(_) => {}
     }
     match (params.header_name(method), headers.name) {
-        (Some(_), None) => mismatch(format!("the `Mcp-Name` header is required for `{method}`")),
+        (Some(_), None) => {
+            let required = format!("the `Mcp-Name` header is required for `{method}`");
+            Err(absent(headers, "Mcp-Name", required))
+        }
         (Some(body), Some(h)) if h != body => mismatch(format!(
             "the `Mcp-Name` header ({h}) does not match the body ({body})"
         )),
         _ => Ok(()),
     }
+}
+
+/// The error for a header the view does not have: `required` when it was not sent; sent with
+/// bytes that are not visible ASCII (which the view leaves out), it says so instead.
+fn absent(headers: &HeaderView<'_>, name: &str, required: String) -> Failure {
+    let what = match headers.all.value(&name.to_ascii_lowercase()) {
+        Some(Err(())) => format!("the `{name}` header is not visible ASCII"),
+        _ => required,
+    };
+    Failure::bad_request(ErrorObject::header_mismatch(what))
 }
 
 /// A parameter mirrored in `Mcp-Param-{Name}` must be there whenever the arguments carry it,
@@ -85,14 +106,19 @@ pub(crate) fn check_param_headers(
         return Ok(());
     }
     let mismatch = |what: String| Err(Failure::bad_request(ErrorObject::header_mismatch(what)));
-    let arguments: serde_json::Map<String, serde_json::Value> = arguments
-        .and_then(|a| serde_json::from_str(a.get()).ok())
-        .unwrap_or_default();
+    // Only the top-level keys, with values left raw: whatever the values hold (numbers out of
+    // range, deep nesting), the keys are read and the check holds.
+    let arguments: HashMap<Cow<'_, str>, &RawValue> = match arguments {
+        Some(a) => serde_json::from_str(a.get()).map_err(|_| {
+            Failure::bad_request(ErrorObject::invalid_params("`arguments` must be an object"))
+        })?,
+        None => HashMap::new(),
+    };
     for (param, name) in mirrored {
         let header = format!("mcp-param-{}", name.to_ascii_lowercase());
-        let body = arguments.get(*param).filter(|v| !v.is_null());
+        let body = arguments.get(*param).filter(|v| v.get() != "null");
         let value = headers.all.value(&header).map(|v| v.map(str::trim));
-        let expected = body.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+        let expected = body.map(|v| header_text(v));
         match (value, expected) {
             (None, None) => {}
             (None, Some(_)) => {
@@ -120,6 +146,17 @@ pub(crate) fn check_param_headers(
         }
     }
     Ok(())
+}
+
+/// What a header mirroring `value` carries: a string's text, or any other value's JSON.
+fn header_text(value: &RawValue) -> String {
+    if let Ok(text) = serde_json::from_str::<Cow<'_, str>>(value.get()) {
+        return text.into_owned();
+    }
+    // Numbers as serde_json writes them (`1e2` is `100.0`); text serde_json cannot represent
+    // (`1e400`) stays as sent, which no header mirrors.
+    serde_json::from_str::<serde_json::Value>(value.get())
+        .map_or_else(|_| value.get().to_owned(), |v| v.to_string())
 }
 
 /// A header value: `=?base64?...?=` decodes (strictly) to UTF-8; anything else is literal.

@@ -6,6 +6,7 @@ use serde_json::value::RawValue;
 use super::Server;
 use super::dispatch::{Answer, Call, Dispatcher};
 use super::features::CompletionRef;
+use super::panics::guarded;
 use super::params::parse_params;
 use super::reply::Failure;
 use super::results::{Cache, write_result};
@@ -57,7 +58,9 @@ impl<S: Server> Dispatcher<S> {
             self.server
                 .complete(kind, &target, &params.argument.name, params.argument.value);
         let completion = match completion {
-            Some(future) => future.await,
+            Some(future) => guarded("completion", &target, future)
+                .await
+                .map_err(Failure::ok)?,
             None => Completion::default(),
         };
         let result = CompleteResult {

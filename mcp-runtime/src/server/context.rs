@@ -7,6 +7,7 @@ use super::requests::{Asker, RequestError};
 use super::rounds::Round;
 use tokio::sync::mpsc;
 
+use crate::auth::Principal;
 use crate::protocol::jsonrpc;
 use crate::protocol::{
     LoggingLevel, LoggingMessageNotificationParams, ProgressNotificationParams, ProgressToken,
@@ -64,6 +65,7 @@ pub struct Context {
     asker: Option<Asker>,
     round: Option<std::sync::Arc<Round>>,
     asked: std::sync::atomic::AtomicUsize,
+    principal: Option<Principal>,
 }
 
 impl std::fmt::Debug for Context {
@@ -134,7 +136,26 @@ impl Context {
             asker: None,
             round: None,
             asked: Default::default(),
+            principal: None,
         }
+    }
+
+    /// Names the authenticated caller: the request's in 2026-07-28, the session's (which is
+    /// the request's, or the session would not have been found) in the legacy era.
+    pub(crate) fn by(mut self, principal: Option<&Principal>) -> Self {
+        self.principal = principal.cloned();
+        self
+    }
+
+    /// The authenticated caller, when an authentication layer ran; the same in both eras.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.principal.as_ref()
+    }
+
+    /// Where the call's messages go before its result.
+    pub(crate) fn emitting(mut self, emitter: Option<Emitter>) -> Self {
+        self.emitter = emitter;
+        self
     }
 
     /// Lets the handler send requests to the client of this legacy session.

@@ -4,17 +4,16 @@
 //! `listen`), and the legacy session is found by `session::resolve`.
 
 use serde_json::value::RawValue;
-use tokio::sync::mpsc;
 
+use super::capabilities::Declared;
 use super::catalog::{Catalog, List};
 use super::checks::{check_headers, check_meta, check_param_headers};
 use super::params::Params;
 use super::reply::{Failure, Fault, Reply};
 use super::request::{Message, Request};
 use super::requests::{Asker, Cancel};
-use super::rounds::Declared;
 use super::tools::ToolCall;
-use super::{Context, Emitter, Server};
+use super::{Context, Server};
 use crate::protocol::jsonrpc::{self, Incoming, RequestId};
 use crate::protocol::{Era, ErrorObject, ProtocolVersion, code};
 use crate::session::resolve::{Claim, Entry, Rejection, Sessions};
@@ -34,9 +33,6 @@ pub(crate) struct Dispatcher<S: Server> {
     pub tasks: super::tasks::Tasks,
     /// Legacy requests in flight, for `notifications/cancelled`.
     pub inflight: super::requests::Inflight,
-    /// Whether any tool takes a `Context`; if none does, no call can send messages before its
-    /// result, and no call sets up a channel for them.
-    pub emits: bool,
 }
 
 /// The request a method answers: its id and the revision its answer is written in.
@@ -59,6 +55,16 @@ impl Call<'_> {
 }
 
 /// What a method answers: a reply, or an error to send instead.
+///
+/// One rule decides the status of an error (the fault a transport maps it to):
+/// - 2026-07-28: a request the server will not serve as sent, found before any handler runs,
+///   is 400: params that are not an object or lack a field the method requires, `_meta`,
+///   headers, a `requestState` that does not verify, a capability it did not declare. An
+///   error a method answers after understanding the request is 200: an unknown tool, prompt,
+///   resource or task, a stale cursor, a handler that failed.
+/// - Legacy: every error a method answers is 200, -32602 included, as legacy clients have
+///   always had them; 400, 404 and 503 are about the session (a request id already in use
+///   on it included) or the transport only.
 pub(crate) type Answer = Result<Reply, Failure>;
 
 /// The methods both eras serve alike.
@@ -82,7 +88,6 @@ impl<S: Server> Dispatcher<S> {
             listeners: Default::default(),
             tasks: Default::default(),
             inflight: Default::default(),
-            emits: S::description().tools.iter().any(|t| t.context),
         }
     }
 
@@ -104,13 +109,29 @@ impl<S: Server> Dispatcher<S> {
             return self
                 .initialize(req, id, *params)
                 .await
-                .unwrap_or_else(|f| f.into_reply(Some(id), None));
+                .unwrap_or_else(|f| answered(f).into_reply(Some(id), None));
+        }
+        if let Incoming::Notification { method, .. } = incoming
+            && method == "initialize"
+        {
+            return initialize_notification(req);
         }
         if let Some(v) = req.headers.and_then(|h| h.protocol_version)
             && ProtocolVersion::parse(v).is_none_or(|v| v.era() != Era::Legacy)
         {
             let e =
                 ErrorObject::invalid_request(format!("unsupported `MCP-Protocol-Version`: {v}"));
+            return Failure::bad_request(e).into_reply(id, None);
+        }
+        // A revision header that was sent but is not ASCII is not one this server speaks
+        // either; only a request without the header pays for the look.
+        if let Some(h) = req.headers
+            && h.protocol_version.is_none()
+            && h.all.value("mcp-protocol-version").is_some()
+        {
+            let e = ErrorObject::invalid_request(
+                "the `MCP-Protocol-Version` header is not visible ASCII",
+            );
             return Failure::bad_request(e).into_reply(id, None);
         }
         let may_reinit = matches!(incoming, Incoming::Request { .. });
@@ -124,7 +145,7 @@ impl<S: Server> Dispatcher<S> {
                 let call = Call { id, version };
                 self.legacy_request(&session, call, method, *params)
                     .await
-                    .unwrap_or_else(|f| f.into_reply(Some(id), Some(version)))
+                    .unwrap_or_else(|f| answered(f).into_reply(Some(id), Some(version)))
             }
             Incoming::Notification { method, params } => {
                 self.legacy_notification(&session, method, *params);
@@ -147,7 +168,11 @@ impl<S: Server> Dispatcher<S> {
         let version = call.version;
         if SHARED.contains(&method) {
             let params = Params::parse(raw)?;
-            let cx = || Context::new(version, None, None, session.log_level()).notifying(self);
+            let cx = || {
+                Context::new(version, None, None, session.log_level())
+                    .notifying(self)
+                    .by(session.principal())
+            };
             return self.shared(call, method, &params, raw, None, cx).await;
         }
         match method {
@@ -162,10 +187,11 @@ impl<S: Server> Dispatcher<S> {
                         &session.initialize_record().capabilities,
                     ),
                 };
-                let (tx, rx) = self.messages();
+                let (tx, rx) = self.messages(params.name.as_deref());
                 let cx = Context::new(version, tx, meta.progress_token, session.log_level())
                     .notifying(self)
-                    .asking(asker);
+                    .asking(asker)
+                    .by(session.principal());
                 let tool = ToolCall {
                     name: params.name.as_deref(),
                     arguments: params.arguments,
@@ -210,7 +236,7 @@ impl<S: Server> Dispatcher<S> {
         method: &str,
         raw: Option<&RawValue>,
     ) -> Answer {
-        let mut params = Params::parse(raw).map_err(|f| Failure::bad_request(f.error))?;
+        let mut params = Params::parse(raw)?;
         let version = check_meta(params.meta.as_ref(), req.headers.as_ref())?;
         if let Some(headers) = &req.headers {
             check_headers(headers, method, &params)?;
@@ -224,7 +250,11 @@ impl<S: Server> Dispatcher<S> {
         let meta = params.meta.take().unwrap_or_default();
         let declared = meta.declared();
         if SHARED.contains(&method) {
-            let cx = || Context::new(version, None, None, meta.log_level).notifying(self);
+            let cx = || {
+                Context::new(version, None, None, meta.log_level)
+                    .notifying(self)
+                    .by(req.caller)
+            };
             return self
                 .shared(call, method, &params, raw, Some(declared), cx)
                 .await;
@@ -235,10 +265,10 @@ impl<S: Server> Dispatcher<S> {
             }
             "subscriptions/listen" => self.listen(call, raw),
             "tools/call" => {
-                let (tx, rx) = self.messages();
-                let cx =
-                    Context::new(version, tx, meta.progress_token, meta.log_level).notifying(self);
-                self.call_tool_modern(call, &params, cx, declared, rx).await
+                let cx = Context::new(version, None, meta.progress_token, meta.log_level)
+                    .notifying(self)
+                    .by(req.caller);
+                self.call_tool_modern(call, &params, cx, declared).await
             }
             "tasks/get" | "tasks/update" | "tasks/cancel" => {
                 self.task_method(call, method, &params, declared)
@@ -297,16 +327,25 @@ impl<S: Server> Dispatcher<S> {
             .await
             .map_err(|r| rejected(r, req.headers.is_none()))
     }
+}
 
-    /// Where a call's messages go before its result, when any tool can send some.
-    pub(super) fn messages(&self) -> (Option<Emitter>, Option<mpsc::UnboundedReceiver<Vec<u8>>>) {
-        if self.emits {
-            let (tx, rx) = mpsc::unbounded_channel();
-            (Some(tx), Some(rx))
-        } else {
-            (None, None)
-        }
+/// A legacy method's error, with the status the legacy era gives it (see [`Answer`]).
+fn answered(failure: Failure) -> Failure {
+    match failure.error.code {
+        code::INVALID_PARAMS => Failure::ok(failure.error),
+        _ => failure,
     }
+}
+
+/// `initialize` sent without an id: a notification, which gets no answer on stdio; an HTTP
+/// POST must still be answered.
+fn initialize_notification(req: &Request<'_>) -> Reply {
+    if req.headers.is_none() {
+        tracing::debug!("`initialize` without an id ignored");
+        return Reply::accepted();
+    }
+    let e = ErrorObject::invalid_request("`initialize` is a request: send it with an `id`");
+    Failure::bad_request(e).into_reply(None, None)
 }
 
 /// Every header of the request, owned (empty on stdio).
@@ -341,7 +380,7 @@ pub(super) fn rejected(rejection: Rejection, stdio: bool) -> Failure {
         Rejection::Full => Failure::new(
             Fault::Unavailable,
             ErrorObject::internal(
-                "the server has reached its limit of live sessions; try again later",
+                "the server is full: it has reached its limit of live sessions; try again later",
             ),
         ),
         Rejection::Store(e) => {

@@ -4,12 +4,12 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use tokio::sync::mpsc;
 
 use super::Server;
 use super::dispatch::{Answer, Call, Dispatcher, all_headers, rejected, respond};
+use super::panics::guarded;
 use super::params::parse_params;
-use super::reply::{Body, Failure, Fault, Frames, Reply};
+use super::reply::{Body, Failure, Fault, Outlet, Reply};
 use super::request::Request;
 use crate::protocol::{
     Era, ErrorObject, InitializeParams, ProtocolVersion, RequestId, SetLevelParams,
@@ -44,10 +44,11 @@ impl<S: Server> Dispatcher<S> {
             principal: req.caller.cloned(),
             headers: all_headers(req),
         };
-        let session = self
-            .sessions
-            .create(&self.server, new, req.pinned)
+        // The `#[on_initialize]` handler runs first in `create`, before anything is recorded.
+        let create = self.sessions.create(&self.server, new, req.pinned);
+        let session = guarded("`initialize` handler", "on_initialize", create)
             .await
+            .map_err(Failure::ok)?
             .map_err(|r| rejected(r, req.headers.is_none()))?;
         let body = respond(id, |buf| {
             buf.extend_from_slice(self.catalog.initialize(version))
@@ -115,13 +116,13 @@ impl<S: Server> Dispatcher<S> {
             Ok(session) => session,
             Err(failure) => return failure.into_reply(None, None),
         };
-        let (tx, rx) = mpsc::unbounded_channel();
-        if !session.attach_stream(tx) {
+        let (outlet, frames) = Outlet::open();
+        if !session.attach_stream(outlet) {
             let e = ErrorObject::invalid_request("this session already has an open GET stream");
             return Failure::new(Fault::StreamTaken, e).into_reply(None, None);
         }
         Reply {
-            body: Body::Stream(Frames::relay(rx)),
+            body: Body::Stream(frames),
             fault: None,
             version: Some(session.version()),
             session: None,

@@ -2,13 +2,20 @@
 //! a client asked for, each tagged with the subscription's id.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Change, Emitter};
-use crate::protocol::RequestId;
+use super::Change;
+use super::reply::{Failure, Frames, Outlet};
 use crate::protocol::jsonrpc;
+use crate::protocol::{ErrorObject, RequestId};
+
+/// How many resources one listen stream may subscribe to.
+pub(crate) const MAX_SUBSCRIPTIONS: usize = 1024;
+/// How many bytes of URIs one listen stream may subscribe to.
+pub(crate) const MAX_SUBSCRIPTION_BYTES: usize = 64 * 1024;
 
 /// What a listener asks for (`params.notifications`).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -25,6 +32,23 @@ pub(crate) struct Filter {
 }
 
 impl Filter {
+    /// A filter the server is willing to keep for as long as its stream is open.
+    fn check_size(&self) -> Result<(), Failure> {
+        let uris = self.resource_subscriptions.as_deref().unwrap_or_default();
+        let too_big = |what: String| Err(Failure::bad_request(ErrorObject::invalid_params(what)));
+        if uris.len() > MAX_SUBSCRIPTIONS {
+            return too_big(format!(
+                "`resourceSubscriptions` may name at most {MAX_SUBSCRIPTIONS} resources"
+            ));
+        }
+        if uris.iter().map(String::len).sum::<usize>() > MAX_SUBSCRIPTION_BYTES {
+            return too_big(format!(
+                "`resourceSubscriptions` may hold at most {MAX_SUBSCRIPTION_BYTES} bytes of URIs"
+            ));
+        }
+        Ok(())
+    }
+
     fn wants(&self, change: &Change) -> bool {
         match change {
             Change::Tools => self.tools_list_changed == Some(true),
@@ -39,20 +63,47 @@ impl Filter {
 }
 
 struct Listener {
+    /// Which `listen` opened it: request ids may repeat across clients.
+    token: u64,
     id: RequestId,
     filter: Filter,
-    stream: Emitter,
+    /// Bounded: a client that stops reading is dropped, not buffered for.
+    stream: Outlet,
 }
 
 /// The open listen streams.
 #[derive(Default)]
-pub(crate) struct Listeners(Mutex<Vec<Listener>>);
+pub(crate) struct Listeners {
+    open: Mutex<Vec<Listener>>,
+    next: AtomicU64,
+}
 
 impl std::fmt::Debug for Listeners {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Listeners")
-            .field(&self.0.lock().map(|l| l.len()).unwrap_or_default())
-            .finish()
+        f.debug_tuple("Listeners").field(&self.len()).finish()
+    }
+}
+
+/// Forgets a listener when dropped: held by the stream's `Frames`, which live exactly as long
+/// as the client's stream, so that a closed stream frees its filter at once rather than at
+/// the next notification that happens to be sent.
+pub(crate) struct ListenGuard {
+    listeners: &'static Listeners,
+    token: u64,
+}
+
+impl std::fmt::Debug for ListenGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ListenGuard").field(&self.token).finish()
+    }
+}
+
+impl Drop for ListenGuard {
+    fn drop(&mut self) {
+        let mut open = self.listeners.open.lock().expect("listeners");
+        if let Some(at) = open.iter().position(|l| l.token == self.token) {
+            open.swap_remove(at);
+        }
     }
 }
 
@@ -62,25 +113,37 @@ fn subscription_meta(id: &RequestId) -> Value {
 
 impl Listeners {
     /// Opens a stream for `filter`; its first message, sent at once, is the acknowledgement.
-    pub(crate) fn listen(&self, id: RequestId, filter: Filter, stream: Emitter) {
+    /// The listener lives until the client leaves, or falls [`STREAM_BACKLOG`](super::reply::STREAM_BACKLOG) messages
+    /// behind (then its stream ends after what it holds, and the client listens again).
+    pub(crate) fn listen(&'static self, id: RequestId, filter: Filter) -> Frames {
         let ack = json!({ "notifications": filter, "_meta": subscription_meta(&id) });
-        if stream
-            .send(jsonrpc::notification(
-                "notifications/subscriptions/acknowledged",
-                ack,
-            ))
-            .is_ok()
-        {
-            self.0
-                .lock()
-                .expect("listeners")
-                .push(Listener { id, filter, stream });
-        }
+        let (stream, frames) = Outlet::open();
+        let _ = stream.send(jsonrpc::notification(
+            "notifications/subscriptions/acknowledged",
+            ack,
+        ));
+        let token = self.next.fetch_add(1, Ordering::Relaxed);
+        let listener = Listener {
+            token,
+            id,
+            filter,
+            stream,
+        };
+        self.open.lock().expect("listeners").push(listener);
+        frames.holding(ListenGuard {
+            listeners: self,
+            token,
+        })
+    }
+
+    /// How many streams are open.
+    pub(crate) fn len(&self) -> usize {
+        self.open.lock().map(|l| l.len()).unwrap_or_default()
     }
 
     /// Sends a change to every stream that asked for it, forgetting closed ones.
     pub(crate) fn notify(&self, change: &Change) {
-        self.0.lock().expect("listeners").retain(|l| {
+        self.open.lock().expect("listeners").retain(|l| {
             if l.stream.is_closed() {
                 return false;
             }
@@ -90,9 +153,11 @@ impl Listeners {
                     _ => json!({}),
                 };
                 params["_meta"] = subscription_meta(&l.id);
-                let _ = l
-                    .stream
-                    .send(jsonrpc::notification(change.method(), params));
+                let message = jsonrpc::notification(change.method(), params);
+                if let Err(e) = l.stream.send(message) {
+                    tracing::debug!(subscription = %l.id, "listen stream dropped: {e:?}");
+                    return false;
+                }
             }
             true
         });
@@ -102,7 +167,7 @@ impl Listeners {
 impl<S: super::Server> super::dispatch::Dispatcher<S> {
     /// `subscriptions/listen` (2026-07-28): a stream that stays open, acknowledged at once.
     pub(super) fn listen(
-        &self,
+        &'static self,
         call: super::dispatch::Call<'_>,
         raw: Option<&serde_json::value::RawValue>,
     ) -> super::dispatch::Answer {
@@ -112,11 +177,10 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
             notifications: Filter,
         }
         let params: ListenParams = super::params::parse_params(raw)?;
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        self.listeners
-            .listen(call.id.clone(), params.notifications, tx);
+        params.notifications.check_size()?;
+        let frames = self.listeners.listen(call.id.clone(), params.notifications);
         Ok(super::reply::Reply {
-            body: super::reply::Body::Stream(super::reply::Frames::relay(rx)),
+            body: super::reply::Body::Stream(frames),
             fault: None,
             version: Some(call.version),
             session: None,

@@ -11,6 +11,7 @@
 //!   questions to the client in either era).
 //! - `tool` and `features`: what the macros describe, and how return values become results.
 
+mod capabilities;
 pub(crate) mod catalog;
 mod checks;
 mod completion;
@@ -19,6 +20,7 @@ pub(crate) mod dispatch;
 mod features;
 mod lifecycle;
 mod listen;
+pub(crate) mod panics;
 mod params;
 mod prompts;
 pub(crate) mod reply;

@@ -5,13 +5,14 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::capabilities::Declared;
 use super::reply::Failure;
-use super::rounds::Declared;
 use crate::protocol::{ErrorObject, LoggingLevel, RequestId};
 
 /// A request's `_meta`, read without copying: what the server acts on, nothing else (the
 /// client's name, for one, is skipped).
 #[derive(Debug, Default, Deserialize)]
+#[serde(expecting = "`_meta` as an object")]
 pub(crate) struct MetaView<'a> {
     #[serde(rename = "io.modelcontextprotocol/protocolVersion", borrow)]
     pub protocol_version: Option<Cow<'a, str>>,
@@ -24,6 +25,7 @@ pub(crate) struct MetaView<'a> {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(expecting = "client capabilities as an object")]
 pub(crate) struct CapabilitiesView<'a> {
     #[serde(borrow)]
     sampling: Option<&'a RawValue>,
@@ -59,6 +61,7 @@ impl MetaView<'_> {
 
 /// The params fields any method here needs, parsed in one pass; unknown fields are ignored.
 #[derive(Debug, Default, Deserialize)]
+#[serde(expecting = "`params` as an object")]
 pub(crate) struct Params<'a> {
     #[serde(rename = "_meta", borrow)]
     pub meta: Option<MetaView<'a>>,
@@ -83,12 +86,16 @@ pub(crate) struct Params<'a> {
 
 impl<'a> Params<'a> {
     pub(crate) fn parse(raw: Option<&'a RawValue>) -> Result<Self, Failure> {
-        match raw {
-            None => Ok(Self::default()),
-            Some(raw) => serde_json::from_str(raw.get()).map_err(|e| {
-                Failure::ok(ErrorObject::invalid_params(format!("invalid params: {e}")))
-            }),
+        let Some(raw) = raw else {
+            return Ok(Self::default());
+        };
+        let params: Self = serde_json::from_str(object(raw)?).map_err(invalid)?;
+        if params.arguments.is_some_and(|a| !is_object(a)) {
+            return Err(Failure::bad_request(ErrorObject::invalid_params(
+                "`arguments` must be an object",
+            )));
         }
+        Ok(params)
     }
 
     /// What `Mcp-Name` must equal for this method, if it names anything.
@@ -104,7 +111,7 @@ impl<'a> Params<'a> {
     /// The `name` a method requires.
     pub(crate) fn required_name(&self, method: &str) -> Result<&str, Failure> {
         self.name.as_deref().ok_or_else(|| {
-            Failure::ok(ErrorObject::invalid_params(format!(
+            Failure::bad_request(ErrorObject::invalid_params(format!(
                 "`{method}` needs `name`"
             )))
         })
@@ -115,6 +122,49 @@ impl<'a> Params<'a> {
 pub(crate) fn parse_params<'a, T: Deserialize<'a>>(
     raw: Option<&'a RawValue>,
 ) -> Result<T, Failure> {
-    serde_json::from_str(raw.map_or("{}", RawValue::get))
-        .map_err(|e| Failure::ok(ErrorObject::invalid_params(format!("invalid params: {e}"))))
+    let text = match raw {
+        Some(raw) => object(raw)?,
+        None => "{}",
+    };
+    serde_json::from_str(text).map_err(invalid)
+}
+
+/// A raw value's text (which starts at the value: serde_json skips the whitespace before it).
+fn is_object(raw: &RawValue) -> bool {
+    raw.get().starts_with('{')
+}
+
+/// `params` by name only: serde would read an array positionally into a struct's fields,
+/// which MCP does not allow.
+fn object(raw: &RawValue) -> Result<&str, Failure> {
+    match is_object(raw) {
+        true => Ok(raw.get()),
+        false => Err(Failure::bad_request(ErrorObject::invalid_params(
+            "`params` must be an object",
+        ))),
+    }
+}
+
+/// Params that do not deserialize, in the protocol's words: serde names the Rust type it
+/// wanted (`expected struct InitializeParams`), which means nothing to a client.
+fn invalid(e: serde_json::Error) -> Failure {
+    let mut text = e.to_string();
+    for (rust, json) in [
+        ("expected struct ", "expected an object"),
+        (
+            "expected enum ",
+            "expected one of the values the field takes",
+        ),
+    ] {
+        if let Some(at) = text.find(rust) {
+            let name = &text[at + rust.len()..];
+            let len = name
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(name.len());
+            text.replace_range(at..at + rust.len() + len, json);
+        }
+    }
+    Failure::bad_request(ErrorObject::invalid_params(format!(
+        "invalid params: {text}"
+    )))
 }

@@ -1,10 +1,12 @@
 //! `prompts/get` in both eras; in 2026-07-28 a prompt may ask for input in a round, as tools do.
 
+use super::capabilities::Declared;
 use super::dispatch::{Answer, Call, Dispatcher};
+use super::panics::{catching, failed};
 use super::params::Params;
 use super::reply::Failure;
 use super::results::{Cache, encode_interrupted, write_result};
-use super::rounds::{Declared, Interruptible, Outcome, Round};
+use super::rounds::{Interruptible, Outcome, Round};
 use super::{Context, Server, ToolCallError};
 use crate::protocol::ErrorObject;
 
@@ -19,7 +21,10 @@ impl<S: Server> Dispatcher<S> {
     ) -> Answer {
         let name = params.required_name("prompts/get")?;
         let round = match capabilities {
-            Some(caps) => Some(Round::open(&format!("prompts/get:{name}"), params, caps)?),
+            Some(caps) => {
+                let subject = format!("prompts/get:{name}");
+                Some(Round::open(subject, params, caps, cx.principal())?)
+            }
             None => None,
         };
         let cx = match &round {
@@ -36,7 +41,9 @@ impl<S: Server> Dispatcher<S> {
                 return Err(Failure::ok(ErrorObject::invalid_params(message)));
             }
         };
-        let result = match Interruptible::new(get, round).await {
+        let outcome = Interruptible::new(catching(get), round).await.unwound();
+        let outcome = outcome.map_err(|panic| Failure::ok(failed("prompt", name, panic)))?;
+        let result = match outcome {
             Outcome::Done(result) => result.map_err(|e| Failure::ok(ErrorObject::internal(e)))?,
             // Answered as it always was: the status of an early end stays 200 here.
             other => {

@@ -150,10 +150,87 @@ type BoxedCall = Pin<Box<dyn Future<Output = Vec<u8>> + Send>>;
 /// long-lived stream relays until it closes.
 pub(crate) struct Frames {
     first: Option<Vec<u8>>,
-    rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    rx: Inbox,
     call: Option<BoxedCall>,
     done: Option<Vec<u8>>,
     open_ended: bool,
+    /// Whatever must live exactly as long as the client's stream (see [`Frames::holding`]).
+    _held: Option<Box<dyn Send>>,
+}
+
+/// How many messages a long-lived stream holds for a client that reads them slower than they
+/// come; the stream is closed beyond it (see [`Outlet`]).
+pub(crate) const STREAM_BACKLOG: usize = 1024;
+
+/// The sending side of a long-lived stream (a session's GET stream, `subscriptions/listen`):
+/// bounded, so that a client that stops reading costs at most [`STREAM_BACKLOG`] messages.
+#[derive(Debug)]
+pub(crate) struct Outlet(mpsc::Sender<Vec<u8>>);
+
+/// Why a message was not queued on a stream.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Overflow {
+    /// The client does not keep up: drop the [`Outlet`], which ends the stream after what it
+    /// holds, and the client reconnects.
+    Full,
+    /// The client went away.
+    Closed,
+}
+
+impl Outlet {
+    /// A stream, and where to send its messages.
+    pub(crate) fn open() -> (Self, Frames) {
+        let (tx, rx) = mpsc::channel(STREAM_BACKLOG);
+        (Self(tx), Frames::relay(rx))
+    }
+
+    /// Queues a message without waiting.
+    pub(crate) fn send(&self, message: Vec<u8>) -> Result<(), Overflow> {
+        self.0.try_send(message).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => Overflow::Full,
+            mpsc::error::TrySendError::Closed(_) => Overflow::Closed,
+        })
+    }
+
+    /// Whether the client went away.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.0.is_closed()
+    }
+}
+
+/// Where frames come from: a call's own messages, which end with the call, or a long-lived
+/// stream's bounded queue.
+pub(crate) enum Inbox {
+    Call(mpsc::UnboundedReceiver<Vec<u8>>),
+    Stream(mpsc::Receiver<Vec<u8>>),
+}
+
+impl Inbox {
+    async fn recv(&mut self) -> Option<Vec<u8>> {
+        match self {
+            Self::Call(rx) => rx.recv().await,
+            Self::Stream(rx) => rx.recv().await,
+        }
+    }
+
+    fn try_recv(&mut self) -> Option<Vec<u8>> {
+        match self {
+            Self::Call(rx) => rx.try_recv().ok(),
+            Self::Stream(rx) => rx.try_recv().ok(),
+        }
+    }
+}
+
+impl From<mpsc::UnboundedReceiver<Vec<u8>>> for Inbox {
+    fn from(rx: mpsc::UnboundedReceiver<Vec<u8>>) -> Self {
+        Self::Call(rx)
+    }
+}
+
+impl From<mpsc::Receiver<Vec<u8>>> for Inbox {
+    fn from(rx: mpsc::Receiver<Vec<u8>>) -> Self {
+        Self::Stream(rx)
+    }
 }
 
 impl std::fmt::Debug for Frames {
@@ -174,22 +251,33 @@ impl Frames {
     ) -> Self {
         Self {
             first: Some(first),
-            rx,
+            rx: Inbox::Call(rx),
             call,
             done,
             open_ended: false,
+            _held: None,
         }
     }
 
-    /// Relays `rx` until every sender is gone (a session's stream, `subscriptions/listen`).
-    pub(crate) fn relay(rx: mpsc::UnboundedReceiver<Vec<u8>>) -> Self {
+    /// Relays `rx` until every sender is gone (a session's stream, `subscriptions/listen`);
+    /// [`Outlet::open`] makes a bounded one.
+    pub(crate) fn relay(rx: impl Into<Inbox>) -> Self {
         Self {
             first: None,
-            rx,
+            rx: rx.into(),
             call: None,
             done: None,
             open_ended: true,
+            _held: None,
         }
+    }
+
+    /// Keeps `guard` until the stream is dropped, which is when its client goes away: a
+    /// stream's registration (a `subscriptions/listen` filter) is freed then, with no task
+    /// watching for it and no sender kept alive that would hold a full stream open.
+    pub(crate) fn holding(mut self, guard: impl Send + 'static) -> Self {
+        self._held = Some(Box::new(guard));
+        self
     }
 
     /// Whether the stream stays open with nothing to send (so keep-alives are due).
@@ -215,9 +303,96 @@ impl Frames {
                 }
             }
         }
-        if let Ok(message) = self.rx.try_recv() {
+        if let Some(message) = self.rx.try_recv() {
             return Some(message);
         }
         self.done.take()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Era;
+    use crate::server::Notifier;
+    use crate::server::dispatch::Dispatcher;
+    use crate::server::request::{Message, Request};
+    use crate::testing::{Demo, Via, dispatcher, initialize, memory_store, send};
+    use crate::{Change, Server};
+
+    const IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
+    #[test]
+    fn an_outlet_holds_at_most_the_backlog() {
+        let (outlet, frames) = Outlet::open();
+        for n in 0..STREAM_BACKLOG {
+            assert_eq!(outlet.send(vec![0]), Ok(()), "message {n}");
+        }
+        assert_eq!(outlet.send(vec![0]), Err(Overflow::Full));
+        drop(frames);
+        assert!(outlet.is_closed());
+        assert_eq!(outlet.send(vec![0]), Err(Overflow::Closed));
+    }
+
+    #[tokio::test]
+    async fn what_a_stream_holds_lives_until_its_client_leaves() {
+        struct Guard(std::sync::Arc<std::sync::atomic::AtomicBool>);
+        impl Drop for Guard {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        let freed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (outlet, frames) = Outlet::open();
+        let mut frames = frames.holding(Guard(freed.clone()));
+        outlet.send(b"one".to_vec()).unwrap();
+        assert_eq!(frames.next().await.as_deref(), Some(&b"one"[..]));
+        assert!(!freed.load(std::sync::atomic::Ordering::Relaxed));
+        drop(frames);
+        assert!(freed.load(std::sync::atomic::Ordering::Relaxed));
+        assert!(outlet.is_closed());
+    }
+
+    async fn open_stream<S: Server>(d: &'static Dispatcher<S>, session: &str) -> Reply {
+        let request = Request {
+            message: Message::OpenStream,
+            era: Era::Legacy,
+            session: Some(session),
+            caller: None,
+            headers: None,
+            pinned: false,
+        };
+        d.handle(request).await
+    }
+
+    #[tokio::test]
+    async fn a_session_stream_that_does_not_keep_up_is_closed_not_grown() {
+        let d = dispatcher(Demo, memory_store(IDLE), IDLE);
+        let init = send(d, Via::default(), &initialize(1, "2025-11-25")).await;
+        let session = init.session.expect("a session").to_string();
+        let Body::Stream(mut unread) = open_stream(d, &session).await.body else {
+            panic!("a stream");
+        };
+        for _ in 0..STREAM_BACKLOG * 3 {
+            d.notify(Change::Tools);
+        }
+        // What was queued arrives, then the stream ends: the client reconnects.
+        let mut received = 0;
+        while unread.next().await.is_some() {
+            received += 1;
+        }
+        assert_eq!(received, STREAM_BACKLOG);
+        let again = open_stream(d, &session).await;
+        assert_eq!(again.fault, None, "the slot is free for a new GET");
+        let Body::Stream(mut fresh) = again.body else {
+            panic!("a stream");
+        };
+        d.notify(Change::Tools);
+        let note = fresh
+            .next()
+            .await
+            .expect("a notification on the new stream");
+        let note: serde_json::Value = serde_json::from_slice(&note).unwrap();
+        assert_eq!(note["method"], "notifications/tools/list_changed");
     }
 }

@@ -59,7 +59,7 @@ impl Pending {
 pub(crate) struct Asker {
     pub pending: &'static Pending,
     pub session: SessionId,
-    pub capabilities: super::rounds::Declared,
+    pub capabilities: super::capabilities::Declared,
 }
 
 /// Why a request to the client failed.
@@ -89,10 +89,28 @@ pub(crate) struct Inflight(Mutex<HashMap<(SessionId, RequestId), oneshot::Sender
 
 /// A legacy call's cancellation. Registered only once the call first waits, so a call that
 /// finishes at once costs no bookkeeping; unregistered when the call ends, however it ends.
+/// Registering is also where a second call under an id still in flight on the session is
+/// found: a call that finishes at once never overlaps another, so it needs no check.
 pub(crate) struct Cancel {
     inflight: &'static Inflight,
     key: (SessionId, RequestId),
-    signal: Option<oneshot::Receiver<()>>,
+    state: Registration,
+}
+
+enum Registration {
+    Unregistered,
+    Registered(oneshot::Receiver<()>),
+    /// Cancelled, or the signal is gone: nothing more to wait for, nothing to unregister.
+    Settled,
+    /// Another call of the session holds the id.
+    Duplicate,
+}
+
+/// What a waiting call learns from its cancellation.
+pub(super) enum Signal {
+    Running,
+    Cancelled,
+    DuplicateId,
 }
 
 impl Cancel {
@@ -100,33 +118,54 @@ impl Cancel {
         Self {
             inflight,
             key: (session, id),
-            signal: None,
+            state: Registration::Unregistered,
         }
     }
 
-    /// Whether the client cancelled the call; call it when the call is pending.
-    pub(super) fn poll_cancelled(&mut self, cx: &mut std::task::Context<'_>) -> bool {
-        let inflight = self.inflight;
-        let key = &self.key;
-        let signal = self.signal.get_or_insert_with(|| {
-            let (tx, rx) = oneshot::channel();
-            inflight
-                .0
-                .lock()
-                .expect("inflight requests")
-                .insert(key.clone(), tx);
-            rx
-        });
-        matches!(
-            std::pin::Pin::new(signal).poll(cx),
-            std::task::Poll::Ready(Ok(()))
-        )
+    /// Whether the client cancelled the call, or its id is taken; call it when it is pending.
+    pub(super) fn poll(&mut self, cx: &mut std::task::Context<'_>) -> Signal {
+        if let Registration::Unregistered = self.state {
+            self.state = self.register();
+        }
+        let Registration::Registered(signal) = &mut self.state else {
+            return match self.state {
+                Registration::Duplicate => Signal::DuplicateId,
+                _ => Signal::Running,
+            };
+        };
+        // A receiver must not be polled again once it has answered.
+        match std::pin::Pin::new(signal).poll(cx) {
+            std::task::Poll::Ready(Ok(())) => {
+                self.state = Registration::Settled;
+                Signal::Cancelled
+            }
+            std::task::Poll::Ready(Err(_)) => {
+                self.state = Registration::Settled;
+                Signal::Running
+            }
+            std::task::Poll::Pending => Signal::Running,
+        }
+    }
+
+    fn register(&self) -> Registration {
+        let mut inflight = self.inflight.0.lock().expect("inflight requests");
+        match inflight.entry(self.key.clone()) {
+            std::collections::hash_map::Entry::Occupied(_) => Registration::Duplicate,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let (tx, rx) = oneshot::channel();
+                slot.insert(tx);
+                Registration::Registered(rx)
+            }
+        }
     }
 }
 
 impl Drop for Cancel {
     fn drop(&mut self) {
-        if self.signal.is_some() {
+        // A cancelled call's entry is already gone, and its id may be reused by now.
+        if let Registration::Registered(signal) = &mut self.state
+            && matches!(signal.try_recv(), Err(oneshot::error::TryRecvError::Empty))
+        {
             self.inflight
                 .0
                 .lock()

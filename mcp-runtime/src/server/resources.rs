@@ -3,6 +3,7 @@
 use serde_json::value::RawValue;
 
 use super::dispatch::{Answer, Call, Dispatcher};
+use super::panics::guarded;
 use super::params::Params;
 use super::reply::Failure;
 use super::results::{Cache, write_result};
@@ -18,7 +19,7 @@ impl<S: Server> Dispatcher<S> {
         cx: Context,
     ) -> Answer {
         let uri = params.uri.as_deref().ok_or_else(|| {
-            Failure::ok(ErrorObject::invalid_params("`resources/read` needs `uri`"))
+            Failure::bad_request(ErrorObject::invalid_params("`resources/read` needs `uri`"))
         })?;
         let Some(read) = self.server.read_resource(uri, cx) else {
             // Legacy revisions answer -32002; 2026-07-28 made it -32602.
@@ -31,8 +32,9 @@ impl<S: Server> Dispatcher<S> {
                 .with_data(serde_json::json!({ "uri": uri }));
             return Err(Failure::ok(e));
         };
-        let result = read
+        let result = guarded("resource", uri, read)
             .await
+            .map_err(Failure::ok)?
             .map_err(|e| Failure::ok(ErrorObject::internal(e)))?;
         Ok(call.reply(|buf| write_result(buf, &result, call.version, Cache::Private)))
     }
@@ -46,9 +48,9 @@ impl<S: Server> Dispatcher<S> {
         method: &str,
         raw: Option<&RawValue>,
     ) -> Answer {
-        let uri = Params::parse(raw)?
-            .uri
-            .ok_or_else(|| Failure::ok(ErrorObject::invalid_params("`uri` is required")))?;
+        let uri = Params::parse(raw)?.uri.ok_or_else(|| {
+            Failure::bad_request(ErrorObject::invalid_params("`uri` is required"))
+        })?;
         if method == "resources/subscribe" {
             session.subscribe(&uri);
         } else {

@@ -106,6 +106,12 @@ pub(crate) fn encode_interrupted<T>(id: &RequestId, outcome: &Outcome<T>) -> Enc
             let e = ErrorObject::new(REQUEST_CANCELLED, "the client cancelled this request");
             (None, jsonrpc::error_response(Some(id), &e))
         }
+        Outcome::DuplicateId => {
+            let e = ErrorObject::invalid_request(format!(
+                "request id {id} is already in use on this session"
+            ));
+            (Some(Fault::Invalid), jsonrpc::error_response(Some(id), &e))
+        }
         Outcome::Done(_) => unreachable!("completed calls are answered by their own writer"),
     }
 }

@@ -11,20 +11,26 @@ use std::task::{Context as TaskContext, Poll};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
+use sha2::Digest;
 use sha2::Sha256;
 
+use super::capabilities::Declared;
+use super::requests::Signal;
 use super::tasks::Task;
+use crate::auth::Principal;
 use crate::protocol::base64::{base64_url, base64_url_decode};
-use crate::protocol::{ClientCapabilities, ErrorObject, JsonObject};
+use crate::protocol::{ErrorObject, JsonObject};
 
-/// How long a `requestState` stays valid.
-const STATE_TTL_SECS: u64 = 3600;
+/// How long a `requestState` stays valid unless `MCP_STATE_TTL` (seconds) says otherwise: long
+/// enough for a user to answer, short enough that a leaked state is soon worthless.
+const DEFAULT_STATE_TTL_SECS: u64 = 300;
 
 /// One round of a call: the answers it has, and what it found missing.
 #[derive(Debug)]
 pub(crate) struct Round {
-    /// What the call is (tool or prompt name), so a state cannot be replayed on another call.
-    subject: String,
+    /// Whom and what its states are for.
+    binding: Binding,
     answers: JsonObject,
     capabilities: Declared,
     needs: Mutex<Needs>,
@@ -48,12 +54,57 @@ pub(crate) enum Outcome<T> {
     MissingCapability(&'static str),
     /// The client cancelled it (`notifications/cancelled`).
     Cancelled,
+    /// Another call of the same session is in flight under the same request id.
+    DuplicateId,
+}
+
+impl<T> Outcome<Result<T, super::panics::Panic>> {
+    /// The outcome of a call whose handler did not panic, or what its panic left.
+    pub(crate) fn unwound(self) -> Result<Outcome<T>, super::panics::Panic> {
+        Ok(match self {
+            Outcome::Done(done) => Outcome::Done(done?),
+            Outcome::InputRequired(requests, state) => Outcome::InputRequired(requests, state),
+            Outcome::MissingCapability(capability) => Outcome::MissingCapability(capability),
+            Outcome::Cancelled => Outcome::Cancelled,
+            Outcome::DuplicateId => Outcome::DuplicateId,
+        })
+    }
+}
+
+/// What a `requestState` is bound to, so that it cannot be replayed by another caller, on
+/// another call, or with other arguments.
+#[derive(Debug)]
+pub(crate) struct Binding {
+    /// What the call is (`tools/call:name`, `prompts/get:name`).
+    subject: String,
+    principal: Option<Principal>,
+    /// SHA-256 of the arguments' raw JSON text: a client retries with what it sent.
+    arguments: [u8; 32],
+}
+
+impl Binding {
+    pub(crate) fn new(
+        subject: String,
+        principal: Option<&Principal>,
+        arguments: Option<&RawValue>,
+    ) -> Self {
+        Self {
+            subject,
+            principal: principal.cloned(),
+            arguments: Sha256::digest(arguments.map_or("", |a| a.get())).into(),
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
 struct SealedState {
     /// Subject.
     s: String,
+    /// Principal, when the caller was authenticated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    p: Option<String>,
+    /// Digest of the arguments, base64url.
+    d: String,
     /// Answers so far.
     a: JsonObject,
     /// Issued at, in Unix seconds.
@@ -64,20 +115,20 @@ impl Round {
     /// A round for `subject` from the request's `requestState` and `inputResponses`; a state
     /// that does not verify is an error.
     pub(crate) fn new(
-        subject: &str,
+        binding: Binding,
         state: Option<&str>,
         responses: Option<&Value>,
         capabilities: Declared,
     ) -> Result<Self, ErrorObject> {
         let mut answers = match state {
-            Some(state) => unseal(subject, state)?,
+            Some(state) => unseal(&binding, state, now(), state_ttl())?,
             None => JsonObject::new(),
         };
         if let Some(Value::Object(responses)) = responses {
             answers.extend(responses.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         Ok(Self {
-            subject: subject.to_owned(),
+            binding,
             answers,
             capabilities,
             needs: Mutex::default(),
@@ -85,14 +136,15 @@ impl Round {
         })
     }
 
-    /// The round of a 2026-07-28 call of `subject`, from its params.
+    /// The round of a 2026-07-28 call of `subject` by `principal`, from its params.
     pub(crate) fn open(
-        subject: &str,
+        subject: String,
         params: &super::params::Params<'_>,
         capabilities: Declared,
+        principal: Option<&Principal>,
     ) -> Result<Arc<Self>, super::reply::Failure> {
         let round = Self::new(
-            subject,
+            Binding::new(subject, principal, params.arguments),
             params.request_state.as_deref(),
             params.input_responses.as_ref(),
             capabilities,
@@ -159,44 +211,8 @@ impl Round {
         let requests = needs.requests.iter().cloned().collect();
         Some(Outcome::InputRequired(
             requests,
-            seal(&self.subject, &self.answers),
+            seal(&self.binding, &self.answers, now()),
         ))
-    }
-}
-
-/// Which client capabilities the server acts on were declared: all it needs to know, without
-/// keeping the objects the client sent.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Declared {
-    pub sampling: bool,
-    pub elicitation: bool,
-    pub roots: bool,
-    /// The tasks extension (`extensions["io.modelcontextprotocol/tasks"]`).
-    pub tasks: bool,
-}
-
-impl Declared {
-    /// From capabilities a legacy client sent in `initialize`.
-    pub(crate) fn from_capabilities(capabilities: &ClientCapabilities) -> Self {
-        Self {
-            sampling: capabilities.sampling.is_some(),
-            elicitation: capabilities.elicitation.is_some(),
-            roots: capabilities.roots.is_some(),
-            tasks: capabilities
-                .extensions
-                .as_ref()
-                .is_some_and(|e| e.contains_key(super::tasks::EXTENSION)),
-        }
-    }
-
-    /// Whether `capability` (`sampling`, `elicitation`, `roots`) was declared.
-    pub(crate) fn supports(self, capability: &str) -> bool {
-        match capability {
-            "sampling" => self.sampling,
-            "elicitation" => self.elicitation,
-            "roots" => self.roots,
-            _ => true,
-        }
     }
 }
 
@@ -211,18 +227,9 @@ fn fits(method: &str, answer: &Value) -> bool {
 }
 
 fn key() -> &'static [u8] {
-    static KEY: OnceLock<Vec<u8>> = OnceLock::new();
-    KEY.get_or_init(|| {
-        // Replicas that share a secret accept each other's states.
-        if let Ok(secret) = std::env::var("MCP_STATE_KEY")
-            && !secret.is_empty()
-        {
-            return secret.into_bytes();
-        }
-        let mut key = vec![0u8; 32];
-        getrandom::fill(&mut key).expect("the operating system's random source failed");
-        key
-    })
+    static KEY: OnceLock<[u8; 32]> = OnceLock::new();
+    // Replicas that share the deployment secret accept each other's states.
+    KEY.get_or_init(|| crate::secret::derive("requestState"))
 }
 
 fn mac(payload: &[u8]) -> Vec<u8> {
@@ -235,17 +242,31 @@ fn now() -> u64 {
     crate::session::unix_ms() / 1000
 }
 
-fn seal(subject: &str, answers: &JsonObject) -> String {
+/// `MCP_STATE_TTL`, read once.
+fn state_ttl() -> u64 {
+    static TTL: OnceLock<u64> = OnceLock::new();
+    *TTL.get_or_init(|| match std::env::var("MCP_STATE_TTL") {
+        Ok(secs) => secs.trim().parse().unwrap_or_else(|_| {
+            tracing::warn!("MCP_STATE_TTL is not a number of seconds: {secs:?}");
+            DEFAULT_STATE_TTL_SECS
+        }),
+        Err(_) => DEFAULT_STATE_TTL_SECS,
+    })
+}
+
+fn seal(binding: &Binding, answers: &JsonObject, now: u64) -> String {
     let state = SealedState {
-        s: subject.to_owned(),
+        s: binding.subject.clone(),
+        p: binding.principal.as_ref().map(|p| p.as_str().to_owned()),
+        d: base64_url(&binding.arguments),
         a: answers.clone(),
-        t: now(),
+        t: now,
     };
     let payload = serde_json::to_vec(&state).expect("state serializes");
     format!("{}.{}", base64_url(&payload), base64_url(&mac(&payload)))
 }
 
-fn unseal(subject: &str, state: &str) -> Result<JsonObject, ErrorObject> {
+fn unseal(binding: &Binding, state: &str, now: u64, ttl: u64) -> Result<JsonObject, ErrorObject> {
     let invalid = |why: &str| ErrorObject::invalid_params(format!("invalid `requestState`: {why}"));
     let (payload, tag) = state.split_once('.').ok_or_else(|| invalid("malformed"))?;
     let payload = base64_url_decode(payload).ok_or_else(|| invalid("malformed"))?;
@@ -256,10 +277,16 @@ fn unseal(subject: &str, state: &str) -> Result<JsonObject, ErrorObject> {
         .verify_slice(&tag)
         .map_err(|_| invalid("it was not issued by this server, or was altered"))?;
     let state: SealedState = serde_json::from_slice(&payload).map_err(|_| invalid("malformed"))?;
-    if state.s != subject {
+    if state.s != binding.subject {
         return Err(invalid("it belongs to another call"));
     }
-    if now().saturating_sub(state.t) > STATE_TTL_SECS {
+    if state.p.as_deref() != binding.principal.as_ref().map(Principal::as_str) {
+        return Err(invalid("it was issued to another caller"));
+    }
+    if state.d != base64_url(&binding.arguments) {
+        return Err(invalid("it was issued for other arguments"));
+    }
+    if now.saturating_sub(state.t) > ttl {
         return Err(invalid("it has expired"));
     }
     Ok(state.a)
@@ -300,10 +327,12 @@ impl<F: Future> Future for Interruptible<F> {
         if let Poll::Ready(value) = this.inner.poll(cx) {
             return Poll::Ready(Outcome::Done(value));
         }
-        if let Some(cancel) = this.cancel.as_mut()
-            && cancel.poll_cancelled(cx)
-        {
-            return Poll::Ready(Outcome::Cancelled);
+        if let Some(cancel) = this.cancel.as_mut() {
+            match cancel.poll(cx) {
+                Signal::Running => {}
+                Signal::Cancelled => return Poll::Ready(Outcome::Cancelled),
+                Signal::DuplicateId => return Poll::Ready(Outcome::DuplicateId),
+            }
         }
         // Everything a handler asks for in one poll (`join!` of several questions) is recorded
         // by now, so one round carries all of it.
@@ -315,87 +344,4 @@ impl<F: Future> Future for Interruptible<F> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn states_verify_and_tampering_is_caught() {
-        let mut answers = JsonObject::new();
-        answers.insert("k".into(), serde_json::json!({"action": "accept"}));
-        let state = seal("tool", &answers);
-        assert_eq!(unseal("tool", &state).unwrap(), answers);
-        assert!(unseal("other", &state).is_err());
-        assert!(unseal("tool", &format!("{state}-TAMPERED")).is_err());
-        assert!(unseal("tool", "garbage").is_err());
-    }
-
-    use proptest::prelude::*;
-
-    /// JSON without floats, whose text form does not always read back bit for bit.
-    fn json() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::from),
-            any::<i64>().prop_map(Value::from),
-            any::<u64>().prop_map(Value::from),
-            any::<String>().prop_map(Value::from),
-        ];
-        leaf.prop_recursive(3, 24, 4, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
-                prop::collection::btree_map(any::<String>(), inner, 0..4)
-                    .prop_map(|m| Value::Object(m.into_iter().collect())),
-            ]
-        })
-    }
-
-    fn answers() -> impl Strategy<Value = JsonObject> {
-        prop::collection::btree_map(any::<String>(), json(), 0..4)
-            .prop_map(|m| m.into_iter().collect())
-    }
-
-    proptest! {
-        #[test]
-        fn sealed_states_unseal_to_what_was_sealed(subject in any::<String>(), answers in answers()) {
-            prop_assert_eq!(unseal(&subject, &seal(&subject, &answers)), Ok(answers));
-        }
-
-        #[test]
-        fn a_state_sealed_for_another_subject_is_rejected(
-            subject in any::<String>(),
-            other in any::<String>(),
-            answers in answers(),
-        ) {
-            prop_assume!(subject != other);
-            prop_assert!(unseal(&other, &seal(&subject, &answers)).is_err());
-        }
-
-        #[test]
-        fn arbitrary_states_are_rejected_without_panic(state in any::<String>()) {
-            prop_assert!(unseal("tools/call:t", &state).is_err());
-        }
-    }
-
-    proptest! {
-        // Every position, every replacement: the few texts that would decode to the same bytes
-        // sit at the ends of the two base64 parts, where sampling rarely lands. Each case costs
-        // thousands of HMACs, and the tag's end alone is there in every one: few cases do.
-        #![proptest_config(ProptestConfig::with_cases(3))]
-        #[test]
-        fn every_changed_byte_is_rejected(
-            answers in prop::collection::btree_map("[a-z]{1,8}", any::<i64>().prop_map(Value::from), 0..3),
-        ) {
-            let answers: JsonObject = answers.into_iter().collect();
-            let state = seal("t", &answers);
-            for at in 0..state.len() {
-                // The state is ASCII, so any ASCII byte in place of another keeps it a string.
-                for byte in (0u8..0x80).filter(|b| *b != state.as_bytes()[at]) {
-                    let mut changed = state.clone().into_bytes();
-                    changed[at] = byte;
-                    let changed = String::from_utf8(changed).unwrap();
-                    prop_assert!(unseal("t", &changed).is_err(), "{}", changed);
-                }
-            }
-        }
-    }
-}
+mod tests;

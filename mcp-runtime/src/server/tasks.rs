@@ -259,16 +259,15 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
         call: super::dispatch::Call<'_>,
         method: &str,
         params: &super::params::Params<'_>,
-        declared: super::rounds::Declared,
+        declared: super::capabilities::Declared,
     ) -> super::dispatch::Answer {
         use super::reply::Failure;
         if !declared.tasks {
             return Err(Failure::bad_request(extension_required()));
         }
-        let task_id = params
-            .task_id
-            .as_deref()
-            .ok_or_else(|| Failure::ok(ErrorObject::invalid_params("`taskId` is required")))?;
+        let task_id = params.task_id.as_deref().ok_or_else(|| {
+            Failure::bad_request(ErrorObject::invalid_params("`taskId` is required"))
+        })?;
         let done = || json!({ "resultType": "complete" });
         let result = match method {
             "tasks/get" => self.tasks.get(task_id),

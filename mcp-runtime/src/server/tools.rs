@@ -7,15 +7,18 @@ use std::task::Poll;
 use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 
+use super::capabilities::Declared;
 use super::dispatch::{Answer, Call, Dispatcher};
+use super::panics::{Panic, catching, failed};
 use super::params::Params;
-use super::reply::{Failure, Reply, pump};
+use super::reply::{Body, Encoded, Failure, Reply, pump};
 use super::requests::Cancel;
 use super::results::{encode_call, write_call_result};
-use super::rounds::{Declared, Interruptible, Outcome, Round};
+use super::rounds::{Interruptible, Outcome, Round};
 use super::tasks::TaskSupport;
-use super::{Context, Server, ToolCallError};
-use crate::protocol::{CallToolResult, ErrorObject, code};
+use super::{Context, Emitter, Server, ToolCallError};
+use crate::protocol::jsonrpc::{self, RequestId};
+use crate::protocol::{CallToolResult, ErrorObject, ProtocolVersion, code};
 use crate::session::Session;
 
 /// Everything a tool call runs with, besides the request it answers.
@@ -29,20 +32,40 @@ pub(crate) struct ToolCall<'p, T: 'static> {
     pub round: Option<Arc<Round>>,
     /// How a legacy client cancels the call.
     pub cancel: Option<Cancel>,
-    /// Where the messages the call emits before its result arrive.
-    pub messages: Option<mpsc::UnboundedReceiver<Vec<u8>>>,
+    /// Where the messages the call emits before its result arrive, for tools that can.
+    pub messages: Option<Outbox>,
+}
+
+/// The messages a call emits before its result, as a reply reads them.
+pub(crate) struct Outbox {
+    rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    /// The tool's name as its description holds it: the call may outlive the request (as a
+    /// stream), and the log of a panic still names the tool.
+    tool: &'static str,
 }
 
 impl<S: Server> Dispatcher<S> {
+    /// Where a call of `tool` sends messages before its result: only a tool that takes a
+    /// `Context` can, so only its calls set up a channel.
+    pub(super) fn messages(&self, tool: Option<&str>) -> (Option<Emitter>, Option<Outbox>) {
+        match tool.and_then(|t| self.catalog.context_tool(t)) {
+            Some(tool) => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                (Some(tx), Some(Outbox { rx, tool }))
+            }
+            None => (None, None),
+        }
+    }
+
     /// Runs a tool: plain JSON when it finishes before emitting anything, a stream otherwise.
     pub(super) async fn call_tool(
         &'static self,
         call: Call<'_>,
         tool: ToolCall<'_, S::Session>,
     ) -> Answer {
-        let name = tool
-            .name
-            .ok_or_else(|| Failure::ok(ErrorObject::invalid_params("`tools/call` needs `name`")))?;
+        let name = tool.name.ok_or_else(|| {
+            Failure::bad_request(ErrorObject::invalid_params("`tools/call` needs `name`"))
+        })?;
         let cx = match &tool.round {
             Some(round) => tool.cx.in_round(round.clone()),
             None => tool.cx,
@@ -54,14 +77,24 @@ impl<S: Server> Dispatcher<S> {
             Ok(future) => future,
             Err(e) => return self.not_called(call, name, e),
         };
-        let run = Interruptible::new(future, tool.round);
+        let run = Interruptible::new(catching(future), tool.round);
         let run = match tool.cancel {
             Some(cancel) => run.cancellable(cancel),
             None => run,
         };
-        let (id, version) = (call.id.clone(), call.version);
-        let encoded = async move { encode_call(&id, version, &run.await) };
-        let (body, fault) = pump(encoded, tool.messages).await;
+        let version = call.version;
+        let (body, fault) = match tool.messages {
+            // Nothing to send before the result: the call runs here, and answers here.
+            None => {
+                let (fault, body) = encode_run(call.id, version, name, run.await);
+                (Body::Json(body), fault)
+            }
+            Some(Outbox { rx, tool }) => {
+                let id = call.id.clone();
+                let encoded = async move { encode_run(&id, version, tool, run.await) };
+                pump(encoded, Some(rx)).await
+            }
+        };
         Ok(Reply {
             body,
             fault,
@@ -78,28 +111,33 @@ impl<S: Server> Dispatcher<S> {
         params: &Params<'_>,
         cx: Context,
         declared: Declared,
-        messages: Option<mpsc::UnboundedReceiver<Vec<u8>>>,
     ) -> Answer {
         let name = params.name.as_deref().unwrap_or_default();
         let subject = || format!("tools/call:{name}");
-        let support = self.catalog.task_support(name);
+        let (support, logged) = self.catalog.task_support(name);
         if support == TaskSupport::Required && !declared.tasks {
             return Err(Failure::bad_request(super::tasks::extension_required()));
         }
         if declared.tasks && support != TaskSupport::Forbidden {
-            let round = Round::open(&subject(), params, declared)?;
-            return self.call_as_task(call, params, cx, round).await;
+            let round = Round::open(subject(), params, declared, cx.principal())?;
+            return self.call_as_task(call, params, cx, round, logged).await;
         }
-        // Only a tool that takes a `Context` can ask for input; without one, no round.
-        let round = match self.emits {
-            true => Some(Round::open(&subject(), params, declared)?),
-            false => None,
+        // Only a tool that takes a `Context` can ask for input; the others get no round.
+        let (tx, messages) = self.messages(params.name.as_deref());
+        let round = match messages {
+            Some(_) => Some(Round::open(subject(), params, declared, cx.principal())?),
+            None => None,
         };
+        // The stateless call's throwaway session carries the caller; only authenticated calls
+        // pay for it.
+        let session = cx
+            .principal()
+            .map(|p| crate::session::Session::ephemeral_for(Some(p.clone())));
         let tool = ToolCall {
             name: params.name.as_deref(),
             arguments: params.arguments,
-            cx,
-            session: None,
+            cx: cx.emitting(tx),
+            session,
             round,
             cancel: None,
             messages,
@@ -116,6 +154,7 @@ impl<S: Server> Dispatcher<S> {
         params: &Params<'_>,
         cx: Context,
         round: Arc<Round>,
+        logged: &'static str,
     ) -> Answer {
         let name = params.name.as_deref().unwrap_or_default();
         let future =
@@ -126,11 +165,11 @@ impl<S: Server> Dispatcher<S> {
                 Ok(future) => future,
                 Err(e) => return self.not_called(call, name, e),
             };
-        let mut run = Box::pin(Interruptible::new(future, Some(round.clone())));
+        let mut run = Box::pin(Interruptible::new(catching(future), Some(round.clone())));
         let first = std::future::poll_fn(|cx| Poll::Ready(run.as_mut().poll(cx))).await;
         if let Poll::Ready(outcome) = first {
             // Answered as it always was: the status of an early end stays 200 here.
-            let (_, body) = encode_call(call.id, call.version, &outcome);
+            let (_, body) = encode_run(call.id, call.version, logged, outcome);
             return Ok(Reply::json(body, Some(call.version)));
         }
         let task = self.tasks.create();
@@ -139,20 +178,27 @@ impl<S: Server> Dispatcher<S> {
         let running = tokio::spawn(run);
         task.set_abort(running.abort_handle());
         tokio::spawn(async move {
-            match running.await {
-                Ok(Outcome::Done(result)) => task.finish(Ok(&result)),
-                Ok(Outcome::MissingCapability(capability)) => task.finish(Err(ErrorObject::new(
-                    code::MISSING_REQUIRED_CLIENT_CAPABILITY,
-                    format!("the task needs the client capability `{capability}`"),
-                ))),
-                Ok(Outcome::InputRequired(..)) => {
+            match running.await.map(Outcome::unwound) {
+                Ok(Ok(Outcome::Done(result))) => task.finish(Ok(&result)),
+                Ok(Ok(Outcome::MissingCapability(capability))) => {
+                    task.finish(Err(ErrorObject::new(
+                        code::MISSING_REQUIRED_CLIENT_CAPABILITY,
+                        format!("the task needs the client capability `{capability}`"),
+                    )))
+                }
+                Ok(Ok(Outcome::InputRequired(..) | Outcome::DuplicateId)) => {
                     task.finish(Err(ErrorObject::internal(
                         "the task ended waiting for input",
                     )));
                 }
-                Ok(Outcome::Cancelled) => task.cancelled(),
+                Ok(Ok(Outcome::Cancelled)) => task.cancelled(),
+                Ok(Err(panic)) => task.finish(Err(failed("tool", logged, panic))),
                 Err(e) if e.is_cancelled() => task.cancelled(),
-                Err(e) => task.finish(Err(ErrorObject::internal(format!("the tool failed: {e}")))),
+                // Only dropping the call can panic here; its message stays in the log.
+                Err(e) => {
+                    tracing::error!(tool = logged, "a task failed: {e}");
+                    task.finish(Err(ErrorObject::internal("the tool failed unexpectedly")));
+                }
             }
         });
         Ok(call.reply(|buf| serde_json::to_writer(buf, &created).expect("results serialize")))
@@ -169,5 +215,21 @@ impl<S: Server> Dispatcher<S> {
                 write_call_result(buf, &CallToolResult::error(message), call.version)
             })),
         }
+    }
+}
+
+/// The response to a tool call however it ended, a panic included.
+fn encode_run(
+    id: &RequestId,
+    version: ProtocolVersion,
+    name: &str,
+    outcome: Outcome<Result<CallToolResult, Panic>>,
+) -> Encoded {
+    match outcome.unwound() {
+        Ok(outcome) => encode_call(id, version, &outcome),
+        Err(panic) => (
+            None,
+            jsonrpc::error_response(Some(id), &failed("tool", name, panic)),
+        ),
     }
 }

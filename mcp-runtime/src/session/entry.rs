@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use super::{InitializeRecord, SessionId, StoredSession, unix_ms};
 use crate::auth::Principal;
 use crate::protocol::{LoggingLevel, ProtocolVersion};
-use crate::server::Emitter;
+use crate::server::reply::{Outlet, Overflow};
 
 const LEVEL_UNSET: u8 = u8::MAX;
 const LEVELS: [LoggingLevel; 8] = [
@@ -40,7 +40,7 @@ pub(crate) struct SessionEntry<T> {
     last_seen: AtomicU64,
     /// When a touch last reached the store, in the same clock.
     persisted: AtomicU64,
-    stream: Mutex<Option<Emitter>>,
+    stream: Mutex<Option<Outlet>>,
     subscriptions: Mutex<Vec<Box<str>>>,
     pub(crate) state: RwLock<T>,
 }
@@ -131,19 +131,33 @@ impl<T> SessionEntry<T> {
     }
 
     /// Attaches the GET stream; `false` when one is already open.
-    pub(crate) fn attach_stream(&self, emitter: Emitter) -> bool {
+    pub(crate) fn attach_stream(&self, outlet: Outlet) -> bool {
         let mut slot = self.stream.lock().expect("stream slot");
         if slot.as_ref().is_some_and(|s| !s.is_closed()) {
             return false;
         }
-        *slot = Some(emitter);
+        *slot = Some(outlet);
         true
     }
 
-    /// Sends a message on the GET stream, if one is open; `false` when none is.
+    /// Sends a message on the GET stream, if one is open; `false` when none is, or when it
+    /// was just closed because its client does not keep up (it reconnects, and a new GET
+    /// finds the slot free).
     pub(crate) fn send_on_stream(&self, message: Vec<u8>) -> bool {
-        let slot = self.stream.lock().expect("stream slot");
-        slot.as_ref().is_some_and(|s| s.send(message).is_ok())
+        let mut slot = self.stream.lock().expect("stream slot");
+        let Some(outlet) = slot.as_ref() else {
+            return false;
+        };
+        match outlet.send(message) {
+            Ok(()) => true,
+            Err(overflow) => {
+                if overflow == Overflow::Full {
+                    tracing::warn!(session = %self.id, "closing a GET stream that does not keep up");
+                }
+                slot.take();
+                false
+            }
+        }
     }
 
     /// Subscribes to a resource's updates (`resources/subscribe`).
@@ -229,7 +243,9 @@ impl Hasher for IdHasher {
     }
 }
 
-type Shard<T> = RwLock<HashMap<SessionId, Arc<SessionEntry<T>>, BuildHasherDefault<IdHasher>>>;
+/// Keyed by the id's nonce alone: the entry holds the whole id, and a lookup compares it, so
+/// the tag is not stored twice per session.
+type Shard<T> = RwLock<HashMap<u128, Arc<SessionEntry<T>>, BuildHasherDefault<IdHasher>>>;
 
 const SHARDS: usize = 32;
 
@@ -295,7 +311,7 @@ impl<T> SessionMap<T> {
             .shard(entry.id)
             .write()
             .expect("session shard")
-            .insert(entry.id, entry.clone())
+            .insert(entry.id.nonce(), entry.clone())
             .is_none()
         {
             self.len.fetch_add(1, Ordering::Relaxed);
@@ -310,7 +326,8 @@ impl<T> SessionMap<T> {
             .shard(id)
             .read()
             .expect("session shard")
-            .get(&id)
+            .get(&id.nonce())
+            .filter(|entry| entry.id == id)
             .cloned()
             .ok_or(Lookup::Unknown)?;
         let now = self.now();
@@ -324,7 +341,11 @@ impl<T> SessionMap<T> {
 
     /// Ends a session; returns it when it existed.
     pub(crate) fn remove(&self, id: SessionId) -> Option<Arc<SessionEntry<T>>> {
-        let removed = self.shard(id).write().expect("session shard").remove(&id)?;
+        let mut shard = self.shard(id).write().expect("session shard");
+        // Another id with the same nonce (a forged tag) removes nothing.
+        shard.get(&id.nonce()).filter(|entry| entry.id == id)?;
+        let removed = shard.remove(&id.nonce())?;
+        drop(shard);
         self.len.fetch_sub(1, Ordering::Relaxed);
         removed.close_stream();
         Some(removed)
@@ -411,6 +432,18 @@ mod tests {
         assert!(map.touch(fresh.id()).is_ok());
         assert!(map.remove(fresh.id()).is_some());
         assert!(map.is_empty());
+    }
+
+    #[test]
+    fn an_id_with_another_tag_neither_finds_nor_removes_the_session() {
+        let map = SessionMap::<()>::new(Duration::from_secs(60), 10);
+        let live = map.insert(entry(&map)).unwrap();
+        let mut forged = live.id();
+        forged.tag ^= 1;
+        assert!(matches!(map.touch(forged), Err(Lookup::Unknown)));
+        assert!(map.remove(forged).is_none());
+        assert!(map.touch(live.id()).is_ok());
+        assert_eq!(map.len(), 1);
     }
 
     #[test]

@@ -69,6 +69,12 @@ impl<T: Default + Serialize + Send + Sync + 'static> Session<T> {
 
     /// A session that lives only as long as this call (2026-07-28 requests).
     pub fn ephemeral() -> Self {
+        Self::ephemeral_for(None)
+    }
+
+    /// A session that lives only as long as this call, bound to the caller, so that a tool
+    /// sees who calls it in 2026-07-28 as it does in a legacy session.
+    pub(crate) fn ephemeral_for(principal: Option<Principal>) -> Self {
         let init = InitializeRecord {
             protocol_version: ProtocolVersion::V2026_07_28,
             client_info: None,
@@ -78,7 +84,7 @@ impl<T: Default + Serialize + Send + Sync + 'static> Session<T> {
             entry: Arc::new(SessionEntry::new(
                 SessionId::EPHEMERAL,
                 init,
-                None,
+                principal,
                 T::default(),
                 0,
             )),

@@ -67,9 +67,14 @@ pub enum Reinit<T> {
 /// A request that named a session this server does not have (expired, deleted, lost in a
 /// restart, or held by no replica), as an `#[on_reinit]` handler sees it.
 ///
-/// What it knows: the session id the client sent, the request's headers, the authenticated
-/// caller, the revision it asked for, and, when the store still has the expired record, what
-/// the client said in `initialize` and the state the session had:
+/// What it knows: the session id the client sent, which process issued it, the request's
+/// headers, the authenticated caller, the revision it asked for, and, when the store still has
+/// the expired record, what the client said in `initialize` and the state the session had.
+///
+/// Only ids this deployment issued get here: an id whose tag does not verify under the
+/// deployment secret (made up, altered, or issued under another secret) is answered 404 before
+/// the store or the handler is asked. With the default secret, random per process, that
+/// includes every id issued before a restart; set `MCP_STATE_KEY` for sessions to survive one.
 ///
 /// ```
 /// # #![allow(dead_code)]
@@ -95,6 +100,8 @@ pub enum Reinit<T> {
 pub struct ReinitRequest {
     /// The session id the client sent.
     pub session_id: String,
+    /// Which process of this deployment issued the id.
+    pub issued_by: Issuer,
     /// The request's HTTP headers (empty on stdio).
     pub headers: Headers,
     /// The authenticated caller, if an authentication layer ran.
@@ -104,6 +111,20 @@ pub struct ReinitRequest {
     /// What the client sent in `initialize`, when the store still has the expired record.
     pub initialize: Option<InitializeRecord>,
     pub(crate) stored_state: Option<Box<RawValue>>,
+}
+
+/// Which process issued a session id that reached an `#[on_reinit]` handler. Either way the
+/// id verified: it was issued by a process holding this deployment's secret, and the session
+/// existed, though perhaps under another principal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Issuer {
+    /// This process: the session expired here or was deleted, and any record of it is gone
+    /// when [`ReinitRequest::initialize`] is `None`.
+    ThisProcess,
+    /// Another process sharing the secret: this server before a restart, or another replica.
+    /// Without a persistent store, this process never saw the session.
+    OtherProcess,
 }
 
 impl ReinitRequest {

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
-    Headers, InitializeRecord, Loaded, Lookup, NewSession, Reinit, ReinitPolicy, ReinitRequest,
-    SessionEntry, SessionId, SessionMap, SessionStore, StoreError, StoredSession,
+    Headers, InitializeRecord, Issuer, Loaded, Lookup, NewSession, Reinit, ReinitPolicy,
+    ReinitRequest, SessionEntry, SessionId, SessionMap, SessionStore, StoreError, StoredSession,
 };
 use crate::auth::Principal;
 use crate::protocol::{ClientCapabilities, Era, ProtocolVersion};
+use crate::secret::Origin;
 use crate::server::Server;
 
 /// A legacy message's claim to a session.
@@ -61,6 +62,7 @@ impl<S: Server> std::fmt::Debug for Sessions<S> {
 
 impl<S: Server> Sessions<S> {
     pub(crate) fn new(map: SessionMap<S::Session>, store: &'static dyn SessionStore) -> Self {
+        warn_if_ids_die_with_the_process::<S>(store);
         // A few touches per idle timeout keep a busy session alive in the store.
         let touch_every = (map.idle_timeout() / 4).min(Duration::from_secs(30));
         Self {
@@ -96,6 +98,8 @@ impl<S: Server> Sessions<S> {
         let id: SessionId = raw
             .parse()
             .map_err(|()| Rejection::NotFound("session not found"))?;
+        // A live hit is an id equal to one issued here, so only a miss needs the tag checked;
+        // a forged id stops there, before the store or the policy sees it.
         match self.map.touch(id) {
             Ok(entry) => {
                 check_principal(entry.principal(), claim.principal)?;
@@ -103,6 +107,9 @@ impl<S: Server> Sessions<S> {
                 return Ok(entry);
             }
             Err(Lookup::Expired(entry)) => self.retire(&entry).await,
+            Err(Lookup::Unknown | Lookup::Full) if !id.is_authentic() => {
+                return Err(Rejection::NotFound("session not found"));
+            }
             Err(Lookup::Unknown | Lookup::Full) => {}
         }
         match self.store.load(id).await.map_err(Rejection::Store)? {
@@ -150,6 +157,10 @@ impl<S: Server> Sessions<S> {
             self.retire(entry).await;
         }
         self.store.sweep();
+        if !expired.is_empty() {
+            let retained = self.store.retained();
+            tracing::debug!(live = self.map.len(), retained, "sessions swept");
+        }
         expired.len()
     }
 
@@ -168,7 +179,7 @@ impl<S: Server> Sessions<S> {
                 let entry = stored
                     .and_then(|stored| self.rehydrate(id, &stored))
                     .ok_or(gone)?;
-                self.admit(entry).await
+                self.admit_again(entry).await
             }
             ReinitPolicy::Handler => {
                 let requested = claim
@@ -179,15 +190,27 @@ impl<S: Server> Sessions<S> {
                     Some(s) => (Some(s.initialize), Some(s.state)),
                     None => (None, None),
                 };
+                let issued_by = if id.is_from_this_process() {
+                    Issuer::ThisProcess
+                } else {
+                    Issuer::OtherProcess
+                };
                 let request = ReinitRequest {
                     session_id: id.to_string(),
+                    issued_by,
                     headers: (claim.headers)(),
                     principal: claim.principal.cloned(),
                     protocol_version: requested,
                     initialize: initialize.clone(),
                     stored_state,
                 };
-                let Reinit::Resume(state) = server.reinit(request).await else {
+                // A handler that panics resumes nothing: the client is told the session is gone.
+                let decision = crate::server::panics::guarded(
+                    "`on_reinit` handler",
+                    "on_reinit",
+                    server.reinit(request),
+                );
+                let Ok(Reinit::Resume(state)) = decision.await else {
                     return Err(gone);
                 };
                 // Capabilities unknown after a resume without a record count as none.
@@ -198,7 +221,7 @@ impl<S: Server> Sessions<S> {
                 });
                 let entry =
                     SessionEntry::new(id, init, claim.principal.cloned(), state, self.map.now());
-                self.admit(entry).await
+                self.admit_again(entry).await
             }
         }
     }
@@ -231,13 +254,29 @@ impl<S: Server> Sessions<S> {
         Ok(entry)
     }
 
+    /// Adds a session back that was gone; a record a memory store retained for it is
+    /// dropped, as it would only be replaced when the session expires again.
+    async fn admit_again(
+        &'static self,
+        entry: SessionEntry<S::Session>,
+    ) -> Result<Entry<S>, Rejection> {
+        let entry = self.admit(entry).await?;
+        if !self.store.is_persistent()
+            && let Err(e) = self.store.remove(entry.id()).await
+        {
+            tracing::warn!(session = %entry.id(), "retained record not dropped: {e}");
+        }
+        Ok(entry)
+    }
+
     /// Adds a session the store already has.
     fn admit_loaded(&self, entry: SessionEntry<S::Session>) -> Result<Entry<S>, Rejection> {
         self.map.insert(entry).map_err(|_| Rejection::Full)
     }
 
+    // A persistent store already holds the record; `reject` would never read it.
     async fn retire(&'static self, entry: &Entry<S>) {
-        if self.store.is_persistent() {
+        if self.store.is_persistent() || S::REINIT == ReinitPolicy::Reject {
             return;
         }
         if let Err(e) = self.store.retire(entry.to_stored()).await {
@@ -257,6 +296,40 @@ impl<S: Server> Sessions<S> {
             }
         });
     }
+}
+
+fn warn_if_ids_die_with_the_process<S: Server>(store: &dyn SessionStore) {
+    let Some(message) = id_warning(S::REINIT, store.is_persistent(), crate::secret::origin())
+    else {
+        return;
+    };
+    // `serve` may not have installed a subscriber yet; the operator must see this.
+    if tracing::dispatcher::has_been_set() {
+        tracing::warn!("{message}");
+    } else {
+        eprintln!("warning: {message}");
+    }
+}
+
+// Ids are tagged with a key derived from the deployment secret; when that secret is random to
+// this process, no other process (this server after a restart, another replica) verifies them,
+// which defeats a resuming policy and a store shared beyond the process.
+fn id_warning(policy: ReinitPolicy, persistent: bool, origin: Origin) -> Option<String> {
+    let resumes = policy != ReinitPolicy::Reject;
+    if origin == Origin::Operator || !(resumes || persistent) {
+        return None;
+    }
+    Some(format!(
+        "{} is not set, so session ids verify only in this process: after a restart, or on \
+         another replica, a client's session is answered 404 instead of being {}; set it to the \
+         same secret in every process",
+        crate::secret::ENV,
+        if resumes {
+            "resumed"
+        } else {
+            "found in the store"
+        },
+    ))
 }
 
 // A session belongs to the principal that created it; anyone else is told it does not exist.

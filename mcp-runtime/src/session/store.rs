@@ -1,11 +1,12 @@
 //! Where sessions live beyond this process, and where expired ones are retained for the
 //! re-initialization policy.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::{SessionId, StoredSession};
@@ -60,31 +61,127 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
 
     /// Drops retained records older than the retention period.
     fn sweep(&self) {}
+
+    /// How many expired records the store retains, when it can tell cheaply (logged by the
+    /// periodic sweep); `None` when it cannot.
+    fn retained(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// The default store: nothing outlives the process. Live sessions are only in memory; expired
-/// ones are retained, in memory, for the retention period.
+/// ones are retained, in memory, for the retention period, at most `limit` of them (the oldest
+/// go first).
 pub(crate) struct MemoryStore {
-    retired: Mutex<HashMap<SessionId, (Instant, StoredSession)>>,
+    retained: Mutex<Retained>,
     retention: Duration,
+    limit: usize,
+    /// Whether the limit was ever reached, so that it is reported once.
+    overflowed: AtomicBool,
+}
+
+/// The retained records, as JSON: one allocation each, and read back only when a client
+/// returns to an expired session.
+#[derive(Default)]
+struct Retained {
+    records: HashMap<SessionId, (Instant, Box<str>)>,
+    /// Ids oldest first; an entry whose record was replaced or removed since is stale and is
+    /// skipped when it reaches the front, or dropped by [`compact`](Self::compact).
+    order: VecDeque<(Instant, SessionId)>,
+}
+
+impl Retained {
+    fn is_current(&self, at: Instant, id: SessionId) -> bool {
+        self.records.get(&id).is_some_and(|(a, _)| *a == at)
+    }
+
+    /// Drops the oldest record if `expired` says so; `false` when nothing was dropped.
+    fn drop_oldest(&mut self, expired: impl Fn(Instant) -> bool) -> bool {
+        while let Some(&(at, id)) = self.order.front() {
+            let current = self.is_current(at, id);
+            if current && !expired(at) {
+                return false;
+            }
+            self.order.pop_front();
+            if current {
+                self.records.remove(&id);
+                return true;
+            }
+        }
+        false
+    }
+
+    // Stale entries would pile up when records are removed faster than they age out.
+    fn compact(&mut self) {
+        if self.order.len() > 2 * self.records.len() + 1024 {
+            let records = &self.records;
+            self.order
+                .retain(|&(at, id)| records.get(&id).is_some_and(|(a, _)| *a == at));
+        }
+    }
 }
 
 impl fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let retired = self.retired.lock().map(|r| r.len()).unwrap_or_default();
         f.debug_struct("MemoryStore")
-            .field("retired", &retired)
+            .field("retained", &self.len())
             .field("retention", &self.retention)
+            .field("limit", &self.limit)
             .finish()
     }
 }
 
 impl MemoryStore {
-    /// A store that retains expired sessions for `retention`.
+    /// How many expired records it retains by default; beyond it the oldest go. At about
+    /// 430 bytes each (`cargo bench --bench memory`), some 43 MB at most.
+    pub(crate) const DEFAULT_MAX_RETAINED: usize = 100_000;
+
+    /// A store that retains expired sessions for `retention`, at most
+    /// [`DEFAULT_MAX_RETAINED`](Self::DEFAULT_MAX_RETAINED) of them.
+    #[cfg(test)]
     pub(crate) fn new(retention: Duration) -> Self {
+        Self::bounded(retention, Self::DEFAULT_MAX_RETAINED)
+    }
+
+    /// A store that retains expired sessions for `retention`, at most `limit` of them.
+    pub(crate) fn bounded(retention: Duration, limit: usize) -> Self {
         Self {
-            retired: Mutex::new(HashMap::new()),
+            retained: Mutex::default(),
             retention,
+            limit,
+            overflowed: AtomicBool::new(false),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Retained> {
+        self.retained.lock().expect("retained sessions")
+    }
+
+    /// How many expired records it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().records.len()
+    }
+
+    fn keep(&self, id: SessionId, json: Box<str>) {
+        if self.limit == 0 || self.retention.is_zero() {
+            return;
+        }
+        let at = Instant::now();
+        let mut retained = self.lock();
+        retained.records.insert(id, (at, json));
+        retained.order.push_back((at, id));
+        let mut evicted = false;
+        while retained.records.len() > self.limit && retained.drop_oldest(|_| true) {
+            evicted = true;
+        }
+        retained.compact();
+        drop(retained);
+        if evicted && !self.overflowed.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                limit = self.limit,
+                "the retained-session limit is reached: the oldest expired sessions' records \
+                 are dropped, and the re-initialization policy no longer sees them"
+            );
         }
     }
 }
@@ -95,12 +192,14 @@ impl SessionStore for MemoryStore {
     }
 
     fn load(&self, id: SessionId) -> StoreFuture<'_, Option<Loaded>> {
-        let retired = self.retired.lock().expect("retired sessions");
-        let found = retired
+        let json = self
+            .lock()
+            .records
             .get(&id)
             .filter(|(at, _)| at.elapsed() < self.retention)
-            .map(|(_, s)| s.clone());
-        Box::pin(std::future::ready(Ok(found.map(Loaded::Expired))))
+            .map(|(_, json)| json.clone());
+        let found = json.map(|json| serde_json::from_str(&json).map(Loaded::Expired));
+        Box::pin(std::future::ready(found.transpose().map_err(Into::into)))
     }
 
     fn save(&self, _: StoredSession) -> StoreFuture<'_, ()> {
@@ -112,25 +211,96 @@ impl SessionStore for MemoryStore {
     }
 
     fn retire(&self, session: StoredSession) -> StoreFuture<'_, ()> {
-        if let Ok(id) = session.id.parse() {
-            self.retired
-                .lock()
-                .expect("retired sessions")
-                .insert(id, (Instant::now(), session));
-        }
-        Box::pin(std::future::ready(Ok(())))
+        let kept = serde_json::to_string(&session).map(|json| {
+            // Ids come from this runtime's own records; anything else has nothing to resume.
+            if let Ok(id) = session.id.parse() {
+                self.keep(id, json.into_boxed_str());
+            }
+        });
+        Box::pin(std::future::ready(kept.map_err(Into::into)))
     }
 
     fn remove(&self, id: SessionId) -> StoreFuture<'_, ()> {
-        self.retired.lock().expect("retired sessions").remove(&id);
+        self.lock().records.remove(&id);
         Box::pin(std::future::ready(Ok(())))
     }
 
     fn sweep(&self) {
         let retention = self.retention;
-        self.retired
-            .lock()
-            .expect("retired sessions")
-            .retain(|_, (at, _)| at.elapsed() < retention);
+        let mut retained = self.lock();
+        while retained.drop_oldest(|at| at.elapsed() >= retention) {}
+        retained.compact();
+    }
+
+    fn retained(&self) -> Option<usize> {
+        Some(self.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: SessionId) -> StoredSession {
+        serde_json::from_value(serde_json::json!({
+            "id": id.to_string(),
+            "initialize": { "protocolVersion": "2025-06-18", "capabilities": {} },
+            "principal": null,
+            "logLevel": null,
+            "createdMs": 1,
+            "state": { "n": 1 },
+        }))
+        .unwrap()
+    }
+
+    async fn holds(store: &MemoryStore, id: SessionId) -> bool {
+        matches!(store.load(id).await, Ok(Some(Loaded::Expired(s))) if s.id == id.to_string())
+    }
+
+    #[tokio::test]
+    async fn beyond_the_limit_the_oldest_records_go() {
+        let store = MemoryStore::bounded(Duration::from_secs(60), 2);
+        let ids: Vec<_> = (0..4).map(|_| SessionId::random()).collect();
+        for &id in &ids {
+            store.retire(record(id)).await.unwrap();
+        }
+        assert_eq!(store.retained(), Some(2));
+        assert!(!holds(&store, ids[0]).await && !holds(&store, ids[1]).await);
+        assert!(holds(&store, ids[2]).await && holds(&store, ids[3]).await);
+        // Retired again, a record is the youngest.
+        store.retire(record(ids[2])).await.unwrap();
+        store.retire(record(ids[0])).await.unwrap();
+        assert!(holds(&store, ids[2]).await && !holds(&store, ids[3]).await);
+    }
+
+    #[tokio::test]
+    async fn removed_records_leave_no_trace() {
+        let store = MemoryStore::bounded(Duration::from_secs(60), 10);
+        for _ in 0..5000 {
+            let id = SessionId::random();
+            store.retire(record(id)).await.unwrap();
+            store.remove(id).await.unwrap();
+        }
+        assert_eq!(store.retained(), Some(0));
+        assert!(
+            store.lock().order.len() <= 1024 + 1,
+            "stale order entries are compacted"
+        );
+    }
+
+    #[tokio::test]
+    async fn records_expire_after_the_retention_period() {
+        let store = MemoryStore::bounded(Duration::from_millis(50), 10);
+        let (old, young) = (SessionId::random(), SessionId::random());
+        store.retire(record(old)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        store.retire(record(young)).await.unwrap();
+        assert!(!holds(&store, old).await && holds(&store, young).await);
+        store.sweep();
+        assert_eq!(store.retained(), Some(1));
+        assert!(MemoryStore::bounded(Duration::ZERO, 10).retained() == Some(0));
+        let none = MemoryStore::bounded(Duration::from_secs(60), 0);
+        none.retire(record(old)).await.unwrap();
+        assert_eq!(none.retained(), Some(0));
     }
 }

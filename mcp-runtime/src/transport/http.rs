@@ -11,14 +11,14 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request as HttpRequest, State};
-use axum::http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE, HOST, ORIGIN};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE, HOST, ORIGIN, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 
-use super::WireLog;
+use super::{Closing, WireLog};
 use crate::auth::Principal;
-use crate::protocol::jsonrpc::{self, Incoming};
+use crate::protocol::jsonrpc;
 use crate::protocol::version::is_legacy_version_string;
 use crate::protocol::{Era, ErrorObject, ProtocolVersion};
 use crate::server::Server;
@@ -34,6 +34,9 @@ const PROTOCOL_VERSION_HEADER: HeaderName = HeaderName::from_static("mcp-protoco
 const METHOD_HEADER: HeaderName = HeaderName::from_static("mcp-method");
 const NAME_HEADER: HeaderName = HeaderName::from_static("mcp-name");
 const KEEPALIVE: Duration = Duration::from_secs(25);
+/// When a client refused with 503 (the server full, or its session store unreachable) may try
+/// again, in seconds: long enough not to add load, short enough for a store that comes back.
+const RETRY_AFTER_SECS: HeaderValue = HeaderValue::from_static("5");
 
 /// Settings of the HTTP transport.
 #[derive(Clone, Debug)]
@@ -66,19 +69,24 @@ struct App<S: Server> {
     dispatcher: &'static Dispatcher<S>,
     options: HttpOptions,
     wire: Option<&'static WireLog>,
+    /// Ends the streams that would otherwise stay open (GET, `subscriptions/listen`).
+    closing: Closing,
 }
 
-/// The axum router that serves `dispatcher` at `options.path`.
+/// The axum router that serves `dispatcher` at `options.path`; its open-ended streams end
+/// when `closing` closes.
 pub(crate) fn router<S: Server>(
     dispatcher: &'static Dispatcher<S>,
     options: HttpOptions,
     wire: Option<&'static WireLog>,
+    closing: Closing,
 ) -> Router {
     let path = options.path.clone();
     let app: &'static App<S> = Box::leak(Box::new(App {
         dispatcher,
         options,
         wire,
+        closing,
     }));
     Router::new()
         .route(&path, axum::routing::any(handle::<S>))
@@ -88,9 +96,8 @@ pub(crate) fn router<S: Server>(
 async fn handle<S: Server>(State(app): State<&'static App<S>>, req: HttpRequest) -> Response {
     let (parts, body) = req.into_parts();
     let headers = &parts.headers;
-    if let Err(reason) = check_host_and_origin(&app.options, headers) {
-        let e = ErrorObject::invalid_request(reason);
-        return error(StatusCode::FORBIDDEN, &e);
+    if let Err(refusal) = check_host_and_origin(&app.options, &parts.uri, headers) {
+        return refusal.into_response();
     }
     let view = view(headers);
     let modern = view
@@ -121,7 +128,7 @@ async fn handle<S: Server>(State(app): State<&'static App<S>>, req: HttpRequest)
                     return error(StatusCode::PAYLOAD_TOO_LARGE, &e);
                 }
             };
-            let incoming = match Incoming::parse(&body) {
+            let incoming = match super::parse(&body) {
                 Ok(incoming) => incoming,
                 Err(invalid) => {
                     let body = jsonrpc::error_response(invalid.id.as_ref(), &invalid.error);
@@ -224,9 +231,12 @@ impl<S: Server> App<S> {
                 self.record(reply.version, &body);
                 json_response(reply.fault.map_or(StatusCode::OK, status), body)
             }
-            ReplyBody::Stream(frames) => sse(frames, self.wire, reply.version),
+            ReplyBody::Stream(frames) => sse(frames, self, reply.version),
             ReplyBody::Empty => reply.fault.map_or(done, status).into_response(),
         };
+        if reply.fault == Some(Fault::Unavailable) {
+            res.headers_mut().insert(RETRY_AFTER, RETRY_AFTER_SECS);
+        }
         if let Some(id) = reply.session {
             let id = HeaderValue::from_str(&id.to_string()).expect("hex is a valid header value");
             res.headers_mut().insert(SESSION_HEADER, id);
@@ -242,32 +252,35 @@ impl<S: Server> App<S> {
 }
 
 /// An SSE response carrying every frame; a stream that stays open gets a keep-alive comment
-/// when idle. The frames are produced inside the body, so a client that goes away stops them.
-fn sse(
-    frames: Frames,
-    wire: Option<&'static WireLog>,
-    version: Option<ProtocolVersion>,
-) -> Response {
-    let body = stream::unfold(frames, move |mut frames| async move {
-        let next = if frames.is_open_ended() {
-            match tokio::time::timeout(KEEPALIVE, frames.next()).await {
-                Ok(next) => next,
-                Err(_) => {
-                    return Some((
-                        Ok::<_, Infallible>(Bytes::from_static(b": keepalive\n\n")),
-                        frames,
-                    ));
-                }
+/// when idle, and ends when the server shuts down. The frames are produced inside the body, so
+/// a client that goes away stops them.
+fn sse<S: Server>(frames: Frames, app: &App<S>, version: Option<ProtocolVersion>) -> Response {
+    let wire = app.wire;
+    let closing = frames.is_open_ended().then(|| app.closing.signal());
+    let body = stream::unfold(
+        (frames, closing),
+        move |(mut frames, mut closing)| async move {
+            let next = match &mut closing {
+                Some(signal) => tokio::select! {
+                    biased;
+                    () = signal.wait() => None,
+                    next = tokio::time::timeout(KEEPALIVE, frames.next()) => match next {
+                        Ok(next) => next,
+                        Err(_) => {
+                            let keepalive = Bytes::from_static(b": keepalive\n\n");
+                            return Some((Ok::<_, Infallible>(keepalive), (frames, closing)));
+                        }
+                    },
+                },
+                None => frames.next().await,
+            };
+            let message = next?;
+            if let Some(wire) = wire {
+                wire.record(version, &message);
             }
-        } else {
-            frames.next().await
-        };
-        let message = next?;
-        if let Some(wire) = wire {
-            wire.record(version, &message);
-        }
-        Some((Ok(sse_frame(&message)), frames))
-    });
+            Some((Ok(sse_frame(&message)), (frames, closing)))
+        },
+    );
     sse_response(Body::from_stream(body))
 }
 
@@ -309,22 +322,85 @@ fn accepts(headers: &HeaderMap, media: &[&str]) -> bool {
     })
 }
 
-/// DNS-rebinding protection: `Host` and `Origin` must name an allowed host.
-/// A value that is not visible ASCII names no allowed host: it is refused, not skipped.
-fn check_host_and_origin(options: &HttpOptions, headers: &HeaderMap) -> Result<(), String> {
-    if let Some(host) = headers.get(HOST) {
-        let host = visible(host).ok_or("host not allowed: not visible ASCII")?;
-        if !host_allowed(&options.allowed_hosts, host_name(host)) {
-            return Err(format!("host not allowed: {host}"));
+/// Why a request's `Host` or `Origin` is refused.
+#[derive(Debug, PartialEq, Eq)]
+enum Refusal {
+    /// A request HTTP/1.1 forbids: no `Host`, or several (400).
+    Malformed(&'static str),
+    /// A name not allowed, or not readable as one (403).
+    NotAllowed(String),
+}
+
+impl Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Malformed(reason) => error(
+                StatusCode::BAD_REQUEST,
+                &ErrorObject::invalid_request(reason),
+            ),
+            Self::NotAllowed(reason) => {
+                error(StatusCode::FORBIDDEN, &ErrorObject::invalid_request(reason))
+            }
         }
     }
-    if let Some(origin) = headers.get(ORIGIN) {
-        let origin = visible(origin).ok_or("origin not allowed: not visible ASCII")?;
-        if !origin_allowed(&options.allowed_origins, origin) {
-            return Err(format!("origin not allowed: {origin}"));
+}
+
+/// DNS-rebinding protection: `Host` and `Origin` must name an allowed host. It fails closed:
+/// a request without a host to check, with a header that is not visible ASCII, or with
+/// several of one header (which a proxy and this check might read differently) is refused.
+fn check_host_and_origin(
+    options: &HttpOptions,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<(), Refusal> {
+    check_host(&options.allowed_hosts, uri, headers)?;
+    check_origin(&options.allowed_origins, headers)
+}
+
+/// HTTP/2 and absolute-form requests name their host in the target: each host given must pass.
+fn check_host(allowed: &[String], uri: &Uri, headers: &HeaderMap) -> Result<(), Refusal> {
+    let host =
+        single(headers, HOST).ok_or(Refusal::Malformed("the `Host` header must appear once"))?;
+    let target = uri.authority().map(|a| a.as_str());
+    if host.is_none() && target.is_none() {
+        return Err(Refusal::Malformed("the `Host` header is required"));
+    }
+    for host in host.map(visible).into_iter().chain(target.map(Some)) {
+        let Some(host) = host else {
+            return Err(Refusal::NotAllowed(
+                "host not allowed: not visible ASCII".into(),
+            ));
+        };
+        if !host_allowed(allowed, host_name(host)) {
+            return Err(Refusal::NotAllowed(format!("host not allowed: {host}")));
         }
     }
     Ok(())
+}
+
+/// A request without `Origin` (not from a browser) passes.
+fn check_origin(allowed: &[String], headers: &HeaderMap) -> Result<(), Refusal> {
+    let not_allowed = |reason: String| Err(Refusal::NotAllowed(reason));
+    let Some(origin) = single(headers, ORIGIN) else {
+        return not_allowed("origin not allowed: several `Origin` headers".into());
+    };
+    let Some(origin) = origin else {
+        return Ok(());
+    };
+    let Some(origin) = visible(origin) else {
+        return not_allowed("origin not allowed: not visible ASCII".into());
+    };
+    if !origin_allowed(allowed, origin) {
+        return not_allowed(format!("origin not allowed: {origin}"));
+    }
+    Ok(())
+}
+
+/// The one value of a header (`Some(None)`: absent); `None` when it appears more than once.
+fn single(headers: &HeaderMap, name: HeaderName) -> Option<Option<&HeaderValue>> {
+    let mut values = headers.get_all(name).into_iter();
+    let first = values.next();
+    values.next().is_none().then_some(first)
 }
 
 /// A header's value, trimmed, when it is visible ASCII.
@@ -398,6 +474,16 @@ fn error(status: StatusCode, e: &ErrorObject) -> Response {
 mod tests {
     use super::*;
 
+    /// The check as an origin-form HTTP/1.1 request meets it.
+    fn check_host_and_origin(options: &HttpOptions, headers: &HeaderMap) -> Result<(), String> {
+        super::check_host_and_origin(options, &Uri::from_static("/mcp"), headers).map_err(
+            |refusal| match refusal {
+                Refusal::NotAllowed(reason) => reason,
+                Refusal::Malformed(reason) => format!("malformed: {reason}"),
+            },
+        )
+    }
+
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         pairs
             .iter()
@@ -448,12 +534,72 @@ mod tests {
         let after_brackets = headers(&[("host", "[::1]evil.example")]);
         let refused = Err("host not allowed: [::1]evil.example".to_owned());
         assert_eq!(check_host_and_origin(&o, &after_brackets), refused);
-        let unreadable: HeaderMap =
-            [(ORIGIN, HeaderValue::from_bytes(b"http://\xc3\xa9").unwrap())]
-                .into_iter()
-                .collect();
+        let unreadable: HeaderMap = [
+            (HOST, HeaderValue::from_static("localhost")),
+            (ORIGIN, HeaderValue::from_bytes(b"http://\xc3\xa9").unwrap()),
+        ]
+        .into_iter()
+        .collect();
         let refused = Err("origin not allowed: not visible ASCII".to_owned());
         assert_eq!(check_host_and_origin(&o, &unreadable), refused);
+    }
+
+    fn header_map(pairs: &[(HeaderName, &[u8])]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(name.clone(), HeaderValue::from_bytes(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn host_checks_fail_closed() {
+        let o = HttpOptions::default();
+        let refused = |pairs: &[(HeaderName, &[u8])]| check_host_and_origin(&o, &header_map(pairs));
+        let missing = Err("malformed: the `Host` header is required".to_owned());
+        assert_eq!(refused(&[]), missing);
+        assert_eq!(refused(&[(ORIGIN, b"http://localhost")]), missing);
+        let twice = Err("malformed: the `Host` header must appear once".to_owned());
+        assert_eq!(
+            refused(&[(HOST, b"localhost"), (HOST, b"evil.example")]),
+            twice
+        );
+        assert_eq!(
+            refused(&[(HOST, b"localhost"), (HOST, b"localhost")]),
+            twice
+        );
+        let not_ascii = Err("host not allowed: not visible ASCII".to_owned());
+        assert_eq!(refused(&[(HOST, b"localhost\xff")]), not_ascii);
+        assert_eq!(refused(&[(HOST, b"\xc3\xa9vil.example")]), not_ascii);
+        let origins = [
+            (HOST, &b"localhost"[..]),
+            (ORIGIN, b"http://localhost"),
+            (ORIGIN, b"http://evil.example"),
+        ];
+        let several = Err("origin not allowed: several `Origin` headers".to_owned());
+        assert_eq!(refused(&origins), several);
+        assert_eq!(
+            refused(&[(HOST, b"localhost"), (ORIGIN, b"http://localhost")]),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_host_in_the_request_target_is_checked_too() {
+        let o = HttpOptions::default();
+        let check = |uri: &'static str, host: Option<&'static str>| {
+            let h = headers(&host.map(|h| ("host", h)).into_iter().collect::<Vec<_>>());
+            super::check_host_and_origin(&o, &Uri::from_static(uri), &h)
+        };
+        // HTTP/2 has no `Host`: its `:authority` is the target's.
+        assert_eq!(check("http://localhost:9/mcp", None), Ok(()));
+        let evil = Err(Refusal::NotAllowed(
+            "host not allowed: evil.example:9".into(),
+        ));
+        assert_eq!(check("http://evil.example:9/mcp", None), evil);
+        assert_eq!(check("http://evil.example:9/mcp", Some("localhost")), evil);
+        let evil = Err(Refusal::NotAllowed("host not allowed: evil.example".into()));
+        assert_eq!(check("http://localhost/mcp", Some("evil.example")), evil);
     }
 
     use proptest::prelude::*;

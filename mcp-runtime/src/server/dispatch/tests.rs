@@ -13,6 +13,9 @@ use crate::testing::{
     Demo, Sent, Via, dispatcher, headers, initialize, memory_store, modern, modern_headers, send,
 };
 
+mod faults;
+mod input;
+
 const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 const IDLE: Duration = Duration::from_secs(60);
 

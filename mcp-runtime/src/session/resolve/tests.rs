@@ -14,7 +14,9 @@ use crate::protocol::ProtocolVersion;
 use crate::server::Server;
 use crate::server::dispatch::Dispatcher;
 use crate::server::reply::Fault;
-use crate::session::{Loaded, SessionId, SessionStore, StoreFuture, StoredSession};
+use crate::session::{
+    Issuer, Loaded, MemoryStore, SessionId, SessionStore, StoreFuture, StoredSession,
+};
 use crate::testing::{Sent, Via, dispatcher, headers, initialize, memory_store, send};
 
 #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -376,4 +378,193 @@ async fn notifications_and_responses_never_create_sessions() {
     assert!(restoring.sessions.map.is_empty());
     // The record is still there for the request that comes next.
     assert_eq!(bump(restoring, &s, None).await, Ok("8".into()));
+}
+
+/// A memory store that counts how often it is asked for a record.
+#[derive(Debug)]
+struct Counting {
+    inner: MemoryStore,
+    loads: AtomicUsize,
+}
+
+impl Counting {
+    fn new(limit: usize) -> &'static Self {
+        Box::leak(Box::new(Self {
+            inner: MemoryStore::bounded(IDLE, limit),
+            loads: AtomicUsize::new(0),
+        }))
+    }
+
+    fn loads(&self) -> usize {
+        self.loads.load(Ordering::SeqCst)
+    }
+}
+
+impl SessionStore for Counting {
+    fn is_persistent(&self) -> bool {
+        false
+    }
+    fn load(&self, id: SessionId) -> StoreFuture<'_, Option<Loaded>> {
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        self.inner.load(id)
+    }
+    fn save(&self, session: StoredSession) -> StoreFuture<'_, ()> {
+        self.inner.save(session)
+    }
+    fn touch(&self, id: SessionId) -> StoreFuture<'_, ()> {
+        self.inner.touch(id)
+    }
+    fn retire(&self, session: StoredSession) -> StoreFuture<'_, ()> {
+        self.inner.retire(session)
+    }
+    fn remove(&self, id: SessionId) -> StoreFuture<'_, ()> {
+        self.inner.remove(id)
+    }
+    fn sweep(&self) {
+        self.inner.sweep();
+    }
+    fn retained(&self) -> Option<usize> {
+        self.inner.retained()
+    }
+}
+
+/// Ids no process of this deployment issued: the all-zero internal one, the untagged form of
+/// before, an issued id with its tag or its nonce altered, and a tag copied onto another nonce.
+fn forged() -> Vec<String> {
+    let (a, b) = (
+        SessionId::random().to_string(),
+        SessionId::random().to_string(),
+    );
+    let flip = |s: &str, at: usize| {
+        let mut bytes = s.as_bytes().to_vec();
+        bytes[at] = if bytes[at] == b'0' { b'1' } else { b'0' };
+        String::from_utf8(bytes).unwrap()
+    };
+    vec![
+        "0".repeat(64),
+        "0123456789abcdef0123456789abcdef".into(),
+        flip(&a, 63),
+        flip(&a, 0),
+        format!("{}{}", &a[..32], &b[32..]),
+    ]
+}
+
+#[tokio::test]
+async fn ids_this_deployment_did_not_issue_get_404_before_the_store_or_the_policy() {
+    async fn refuses<S: Server>(server: S) -> &'static Dispatcher<S> {
+        let store = Counting::new(10);
+        let d = over(server, store);
+        let note = json!({ "jsonrpc": "2.0", "method": "notifications/initialized" });
+        for id in forged() {
+            assert_eq!(
+                bump(d, &id, None).await,
+                Err(gone("session not found")),
+                "{id}"
+            );
+            assert_eq!(
+                on(d, &id, None, &note).await.fault,
+                Some(Fault::UnknownSession)
+            );
+        }
+        assert_eq!(store.loads(), 0, "the store was not asked");
+        assert!(d.sessions.map.is_empty());
+        d
+    }
+    refuses(Rejecting).await;
+    refuses(Restoring).await;
+    assert_eq!(refuses(Deciding::new(true)).await.server.calls(), 0);
+}
+
+#[tokio::test]
+async fn a_forged_id_is_not_restored_even_when_a_store_holds_a_record_for_it() {
+    for id in forged() {
+        let Ok(parsed) = id.parse::<SessionId>() else {
+            continue;
+        };
+        let d = over(Restoring, retained(parsed, 7, None).await);
+        assert_eq!(bump(d, &id, None).await, Err(gone("session not found")));
+        let d = over(Deciding::new(true), retained(parsed, 7, None).await);
+        assert_eq!(bump(d, &id, None).await, Err(gone("session not found")));
+        assert_eq!(d.server.calls(), 0);
+    }
+}
+
+#[tokio::test]
+async fn the_handler_is_told_which_process_issued_the_id() {
+    let cases = [
+        (SessionId::random(), Issuer::ThisProcess),
+        (SessionId::from_another_process(), Issuer::OtherProcess),
+    ];
+    for (id, issuer) in cases {
+        let d = over(Deciding::new(true), memory_store(IDLE));
+        assert_eq!(bump(d, &id.to_string(), None).await, Ok("101".into()));
+        let asked = d.server.asked.lock().unwrap().take().unwrap();
+        assert_eq!(asked.issued_by, issuer);
+    }
+    // Another process's id under `reject`: it was issued, so it expired rather than never was.
+    let other = SessionId::from_another_process().to_string();
+    let d = over(Rejecting, memory_store(IDLE));
+    assert_eq!(bump(d, &other, None).await, Err(gone("session expired")));
+}
+
+#[tokio::test]
+async fn expired_sessions_are_retained_only_when_the_policy_can_read_them() {
+    async fn expire_two<S: Server>(server: S) -> Option<usize> {
+        let idle = Duration::from_millis(100);
+        let store = Counting::new(10);
+        let d = dispatcher(server, store, idle);
+        let (swept, touched) = (open(d, None).await, open(d, None).await);
+        tokio::time::sleep(idle * 2).await;
+        // One found idle by its own next request, the other by the periodic sweep.
+        let _ = bump(d, &touched, None).await;
+        assert_eq!(d.sessions.sweep().await, 1);
+        let _ = swept;
+        store.retained()
+    }
+    assert_eq!(expire_two(Rejecting).await, Some(0));
+    // Restored or resumed at once by the request that found it idle: its record is dropped.
+    assert_eq!(expire_two(Restoring).await, Some(1));
+    assert_eq!(expire_two(Deciding::new(true)).await, Some(1));
+    assert_eq!(expire_two(Deciding::new(false)).await, Some(2));
+}
+
+#[tokio::test]
+async fn the_retained_set_is_bounded() {
+    let idle = Duration::from_millis(100);
+    let store = Counting::new(1);
+    let d = dispatcher(Restoring, store, idle);
+    let (a, b) = (open(d, None).await, open(d, None).await);
+    assert_eq!(bump(d, &a, None).await, Ok("1".into()));
+    assert_eq!(bump(d, &b, None).await, Ok("1".into()));
+    tokio::time::sleep(idle * 2).await;
+    assert_eq!(d.sessions.sweep().await, 2);
+    assert_eq!(store.retained(), Some(1));
+    // One sweep retired both: whichever went second is the one kept.
+    let answers = [bump(d, &a, None).await, bump(d, &b, None).await];
+    assert!(answers.contains(&Ok("2".into())), "{answers:?}");
+    assert!(
+        answers.contains(&Err(gone("session expired"))),
+        "{answers:?}"
+    );
+    assert_eq!(
+        store.retained(),
+        Some(0),
+        "restored: the record is live again"
+    );
+}
+
+#[test]
+fn a_secret_random_to_the_process_is_warned_about_when_ids_must_outlive_it() {
+    use super::id_warning;
+    use crate::secret::Origin;
+    use crate::session::ReinitPolicy::{Handler, Reject, Restore};
+    assert_eq!(id_warning(Reject, false, Origin::Process), None);
+    assert_eq!(id_warning(Handler, true, Origin::Operator), None);
+    for policy in [Restore, Handler] {
+        let warning = id_warning(policy, false, Origin::Process).unwrap();
+        assert!(warning.starts_with("MCP_STATE_KEY is not set"), "{warning}");
+        assert!(warning.contains("resumed"), "{warning}");
+    }
+    let warning = id_warning(Reject, true, Origin::Process).unwrap();
+    assert!(warning.contains("found in the store"), "{warning}");
 }
