@@ -191,15 +191,28 @@ impl FromStr for SessionId {
     /// Accepts exactly the form [`SessionId`]'s `Display` writes; whether the id verifies is
     /// another question, answered where sessions are resolved.
     fn from_str(s: &str) -> Result<Self, ()> {
-        let hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
-        if s.len() != 64 || !s.bytes().all(hex) {
+        // Read on every legacy request: one pass, no generic radix parsing.
+        let bytes = s.as_bytes();
+        if bytes.len() != 64 {
             return Err(());
         }
-        let half = |h: &str| u128::from_str_radix(h, 16).map_err(|_| ());
+        let half = |h: &[u8]| {
+            h.iter()
+                .try_fold(0u128, |n, &c| Ok((n << 4) | u128::from(nibble(c)?)))
+        };
         Ok(Self {
-            nonce: half(&s[..32])?,
-            tag: half(&s[32..])?,
+            nonce: half(&bytes[..32])?,
+            tag: half(&bytes[32..])?,
         })
+    }
+}
+
+/// The value of a lowercase hex digit.
+fn nibble(c: u8) -> Result<u8, ()> {
+    match c {
+        b'0'..=b'9' => Ok(c - b'0'),
+        b'a'..=b'f' => Ok(c - b'a' + 10),
+        _ => Err(()),
     }
 }
 

@@ -221,30 +221,47 @@ impl<'a> Clock<'a> {
         }
     }
 
-    /// Moves to the phase the connection is in, and whether its deadline has passed.
+    /// Whether the connection's deadline has passed. The deadline is looked at only when its
+    /// timer fires, never on a request: a busy connection costs the request path no clock
+    /// reads and no timer-wheel updates, at the price of deadlines that run from the last
+    /// time the clock looked (so an idle or stalled connection goes within one to two of its
+    /// timeouts).
     fn poll_expired(&mut self, mut sleep: Pin<&mut Sleep>, cx: &mut Context<'_>) -> Poll<()> {
-        let begun = self.activity.begun.load(Ordering::Relaxed);
-        let ended = self.activity.ended.load(Ordering::Relaxed);
-        if begun != ended {
-            self.phase = Phase::Busy;
-            self.seen = begun;
+        if sleep.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
-        // A request may have begun and ended within one poll: that too was activity.
-        if self.phase == Phase::Busy || begun != self.seen {
-            self.seen = begun;
+        let begun = self.activity.begun.load(Ordering::Relaxed);
+        let ended = self.activity.ended.load(Ordering::Relaxed);
+        let served = begun != self.seen;
+        self.seen = begun;
+        if begun != ended {
+            // A request in flight (its response may be a long stream) is never idle.
+            self.phase = Phase::Busy;
+            return self.rearm(self.limits.idle_timeout, sleep, cx);
+        }
+        if served || self.phase == Phase::Busy {
             // Bytes read while busy were that request's own.
             self.activity.read.store(false, Ordering::Relaxed);
-            self.enter(Phase::Idle, self.limits.idle_timeout, sleep.as_mut());
-        } else if self.phase == Phase::Idle && self.activity.read.swap(false, Ordering::Relaxed) {
-            self.enter(Phase::Headers, self.limits.header_timeout, sleep.as_mut());
+            self.phase = Phase::Idle;
+            return self.rearm(self.limits.idle_timeout, sleep, cx);
         }
-        sleep.poll(cx)
+        if self.phase == Phase::Idle && self.activity.read.swap(false, Ordering::Relaxed) {
+            // Bytes of a new request arrived: its headers now have their own deadline.
+            self.phase = Phase::Headers;
+            return self.rearm(self.limits.header_timeout, sleep, cx);
+        }
+        Poll::Ready(())
     }
 
-    fn enter(&mut self, phase: Phase, limit: Duration, sleep: Pin<&mut Sleep>) {
-        self.phase = phase;
-        sleep.reset(Instant::now() + limit);
+    fn rearm(
+        &mut self,
+        limit: Duration,
+        mut sleep: Pin<&mut Sleep>,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        sleep.as_mut().reset(Instant::now() + limit);
+        // Registers the new deadline; it lies ahead, so this is pending.
+        sleep.poll(cx)
     }
 }
 
