@@ -268,6 +268,7 @@ pub trait Serve: Server {
                     return ExitCode::from(2);
                 }
             };
+            install_tracing();
             match self.serve_with(options, wrap).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
@@ -415,6 +416,37 @@ async fn sweep<S: Server>(dispatcher: &'static Dispatcher<S>, idle: Duration) {
 
 /// Resolves on SIGTERM or Ctrl-C. The handlers are installed at once, not when first polled,
 /// so that a signal sent as soon as the server announces itself is not fatal.
+/// The subscriber `serve()` installs when the program has set none, so that an operator sees
+/// what the runtime logs (store errors, panics in handlers): text on stderr (stdout may be the
+/// protocol), levels from `RUST_LOG` as `target=level` directives (`warn`, `mcp_runtime=debug`),
+/// `mcp_runtime` at `info` and everything else at `warn` without it.
+fn install_tracing() {
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    if tracing::dispatcher::has_been_set() {
+        return;
+    }
+    let quiet = || {
+        Targets::new()
+            .with_default(tracing::Level::WARN)
+            .with_target("mcp_runtime", tracing::Level::INFO)
+    };
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) => directives.parse().unwrap_or_else(|e| {
+            eprintln!(
+                "warning: RUST_LOG={directives} is not understood ({e}); using the default levels"
+            );
+            quiet()
+        }),
+        Err(_) => quiet(),
+    };
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .finish()
+        .with(filter);
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}
+
 fn shutdown() -> std::io::Result<impl Future<Output = ()>> {
     #[cfg(unix)]
     {
