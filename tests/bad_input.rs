@@ -380,32 +380,17 @@ async fn send(app: &Router, row: &Row) -> (u16, Value) {
 
 async fn app_and_session() -> (Router, String) {
     let app = router(Target, &Options::default()).await.unwrap();
-    let init = Row {
-        input: "",
-        method: "POST",
-        headers: vec![],
-        body: json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-            "protocolVersion": LEGACY, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
-        .to_string()
-        .into_bytes(),
-        status: 200,
-        code: None,
-        message: "",
-    };
-    let mut req = Request::builder()
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": LEGACY, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+    let req = Request::builder()
         .method("POST")
         .uri("/mcp")
         .header("host", "localhost")
         .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream");
-    for (name, value) in &init.headers {
-        req = req.header(*name, value);
-    }
-    let res = app
-        .clone()
-        .oneshot(req.body(Body::from(init.body)).unwrap())
-        .await
+        .header("accept", "application/json, text/event-stream")
+        .body(Body::from(init.to_string()))
         .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
     let session = res.headers()["mcp-session-id"].to_str().unwrap().to_owned();
     (app, session)
 }
