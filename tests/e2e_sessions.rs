@@ -162,3 +162,21 @@ fn restore_with_redis_survives_restart_and_expiry_for_the_typescript_client() {
 fn restore_with_redis_survives_restart_and_expiry_for_the_python_client() {
     notebook_across_restart_and_expiry(Client::PythonLegacy, "mcp");
 }
+
+/// Replicas that share a Redis store share its deployment secret too, with no `MCP_STATE_KEY`:
+/// the restarted process verifies the id the first one issued and rehydrates the session.
+#[cfg(feature = "redis")]
+#[test]
+fn a_shared_store_shares_the_deployment_secret_without_configuration() {
+    let redis = common::RedisServer::start();
+    let args = ["--store", &redis.url];
+    let ops = json!([
+        {"op": "call", "name": "note", "args": {"text": "a"}},
+        {"op": "sleep", "ms": 2000},
+        {"op": "call", "name": "note", "args": {"text": "b"}},
+    ]);
+    let lines = across_restart(Client::TypeScript, "notebook", &args, &[], &[], ops, 1);
+    let notes = |n| call_result(&lines, n)["structuredContent"]["notes"].clone();
+    assert_eq!(notes(0), json!(["a"]));
+    assert_eq!(notes(1), json!(["a", "b"]));
+}

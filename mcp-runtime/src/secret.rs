@@ -3,10 +3,10 @@
 //! balancer) accept what each other issued: `requestState` values and session ids.
 //!
 //! Where the secret comes from, in order: `MCP_STATE_KEY` when it is set and not empty (the
-//! operator shares it); otherwise 32 random bytes made when first needed, which nothing
-//! outside this process can verify. A secret created once and shared through the session store
-//! would be a third source: it has to be in place before the first key is derived, so it
-//! belongs in [`secret`] below, chosen before the random fallback.
+//! operator shares it); else the one a shared session store holds (created once by whichever
+//! process came first, and [adopted](adopt) by every process at start-up, before any key is
+//! derived); else 32 random bytes made when first needed, which nothing outside this process
+//! can verify.
 
 use std::sync::OnceLock;
 
@@ -21,6 +21,9 @@ pub(crate) const ENV: &str = "MCP_STATE_KEY";
 pub(crate) enum Origin {
     /// `MCP_STATE_KEY`: the same in every process started with it.
     Operator,
+    /// Created once and kept in the shared session store: the same in every process that uses
+    /// the store.
+    Store,
     /// Random, made by this process: nothing it sealed or issued survives a restart.
     Process,
 }
@@ -30,16 +33,35 @@ struct Secret {
     origin: Origin,
 }
 
+static SECRET: OnceLock<Secret> = OnceLock::new();
+
+fn operator_secret() -> Option<Secret> {
+    let text = std::env::var(ENV).ok().filter(|t| !t.is_empty())?;
+    Some(Secret {
+        bytes: text.into_bytes(),
+        origin: Origin::Operator,
+    })
+}
+
+/// Takes the secret a shared store holds, unless the operator set one. Call it before any key
+/// is derived; `false` when it came too late (or the operator's secret wins), which the caller
+/// reports.
+pub(crate) fn adopt(bytes: Vec<u8>) -> bool {
+    if operator_secret().is_some() {
+        return false;
+    }
+    SECRET
+        .set(Secret {
+            bytes,
+            origin: Origin::Store,
+        })
+        .is_ok()
+}
+
 fn secret() -> &'static Secret {
-    static SECRET: OnceLock<Secret> = OnceLock::new();
     SECRET.get_or_init(|| {
-        if let Ok(text) = std::env::var(ENV)
-            && !text.is_empty()
-        {
-            return Secret {
-                bytes: text.into_bytes(),
-                origin: Origin::Operator,
-            };
+        if let Some(secret) = operator_secret() {
+            return secret;
         }
         let mut bytes = vec![0u8; 32];
         getrandom::fill(&mut bytes).expect("the operating system's random source failed");

@@ -326,6 +326,13 @@ async fn start<S: Server>(server: S, options: &Options) -> Result<Started<S>> {
         None => None,
     };
     let store = open_store(options).await?;
+    // Before any key is derived: ids and sealed states must verify on every process that
+    // shares the store.
+    if let Some(shared) = store.shared_secret().await?
+        && !crate::secret::adopt(shared)
+    {
+        tracing::debug!("the deployment secret was already chosen; the store's is not adopted");
+    }
     let map = SessionMap::new(options.session_idle, options.max_sessions);
     let sessions = Sessions::new(map, store);
     let dispatcher: &'static Dispatcher<S> = Box::leak(Box::new(Dispatcher::new(

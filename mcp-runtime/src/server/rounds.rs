@@ -275,7 +275,11 @@ fn unseal(binding: &Binding, state: &str, now: u64, ttl: u64) -> Result<JsonObje
     check.update(&payload);
     check
         .verify_slice(&tag)
-        .map_err(|_| invalid("it was not issued by this server, or was altered"))?;
+        .map_err(|_| {
+            invalid(
+                "it was altered, or sealed under another deployment secret (replicas share one through a shared store or the same `MCP_STATE_KEY`)",
+            )
+        })?;
     let state: SealedState = serde_json::from_slice(&payload).map_err(|_| invalid("malformed"))?;
     if state.s != binding.subject {
         return Err(invalid("it belongs to another call"));

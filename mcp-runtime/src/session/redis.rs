@@ -135,4 +135,24 @@ impl SessionStore for RedisStore {
             conn.del::<_, ()>(&keys).await.map_err(unavailable)
         })
     }
+
+    fn shared_secret(&self) -> StoreFuture<'_, Option<Vec<u8>>> {
+        let mut conn = self.conn.clone();
+        Box::pin(async move {
+            let key = format!("{}:deployment-secret", self.prefix);
+            let mut fresh = [0u8; 32];
+            getrandom::fill(&mut fresh).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            let fresh: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
+            // The first process to start creates it; every other one reads that one.
+            redis::cmd("SET")
+                .arg(&key)
+                .arg(&fresh)
+                .arg("NX")
+                .query_async::<Option<String>>(&mut conn)
+                .await
+                .map_err(unavailable)?;
+            let secret: Option<String> = conn.get(&key).await.map_err(unavailable)?;
+            Ok(secret.map(String::into_bytes))
+        })
+    }
 }

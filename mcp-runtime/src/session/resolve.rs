@@ -316,7 +316,7 @@ fn warn_if_ids_die_with_the_process<S: Server>(store: &dyn SessionStore) {
 // which defeats a resuming policy and a store shared beyond the process.
 fn id_warning(policy: ReinitPolicy, persistent: bool, origin: Origin) -> Option<String> {
     let resumes = policy != ReinitPolicy::Reject;
-    if origin == Origin::Operator || !(resumes || persistent) {
+    if origin != Origin::Process || !(resumes || persistent) {
         return None;
     }
     Some(format!(

@@ -59,6 +59,14 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     /// Forgets a session entirely (DELETE).
     fn remove(&self, id: SessionId) -> StoreFuture<'_, ()>;
 
+    /// The deployment secret every process using this store shares, created by the first one
+    /// to ask; `None` (the default) for a store that no other process sees. Session ids and
+    /// `requestState` values are keyed from it, so that a restarted process or another replica
+    /// accepts what this one issued without any configuration. `MCP_STATE_KEY` overrides it.
+    fn shared_secret(&self) -> StoreFuture<'_, Option<Vec<u8>>> {
+        Box::pin(std::future::ready(Ok(None)))
+    }
+
     /// Drops retained records older than the retention period.
     fn sweep(&self) {}
 
