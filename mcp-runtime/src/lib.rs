@@ -8,7 +8,9 @@ mod serve;
 mod server;
 pub mod session;
 #[cfg(test)]
-mod testing;
+mod test_support;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod transport;
 
 // Generated code names `::mcp_runtime::__private::...`; unit tests write servers with the real

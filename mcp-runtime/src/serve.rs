@@ -316,11 +316,11 @@ pub async fn router<S: Server>(server: S, options: &Options) -> Result<axum::Rou
     ))
 }
 
-type Started<S> = (&'static Dispatcher<S>, Option<&'static WireLog>);
+pub(crate) type Started<S> = (&'static Dispatcher<S>, Option<&'static WireLog>);
 
 /// The dispatcher lives as long as the process; leaking it makes every call future `'static`
 /// without reference counting on the request path.
-async fn start<S: Server>(server: S, options: &Options) -> Result<Started<S>> {
+pub(crate) async fn start<S: Server>(server: S, options: &Options) -> Result<Started<S>> {
     let wire = match &options.wire_log {
         Some(path) => Some(&*Box::leak(Box::new(WireLog::open(path)?))),
         None => None,

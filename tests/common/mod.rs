@@ -47,17 +47,36 @@ impl HttpServer {
     }
 
     /// Starts `example` on a given port (to restart a server where its clients expect it).
+    /// The port was free a moment ago, but a client's outgoing connection elsewhere may have
+    /// taken it as its own local port meanwhile: binding is tried again for a few seconds.
     pub(crate) fn start_on(
         example_name: &str,
         port: u16,
         args: &[&str],
         env: &[(&str, &str)],
     ) -> Self {
-        Self::start_at(example_name, &format!("127.0.0.1:{port}"), args, env)
+        let addr = format!("127.0.0.1:{port}");
+        for _ in 0..50 {
+            if let Ok(server) = Self::try_start_at(example_name, &addr, args, env) {
+                return server;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("{example_name} could not serve on {addr}");
     }
 
     /// Starts `example` on `addr` and waits until it serves; the URL comes from its stderr.
     fn start_at(example_name: &str, addr: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::try_start_at(example_name, addr, args, env).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Starts `example` on `addr`; `Err` when it exits before serving.
+    fn try_start_at(
+        example_name: &str,
+        addr: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Self, String> {
         let wire_log = temp_path(&format!("{example_name}-wire"), "jsonl");
         let mut child = Command::new(example(example_name))
             .args(["--http", addr, "--wire-log"])
@@ -74,7 +93,8 @@ impl HttpServer {
         let url = loop {
             line.clear();
             if stderr.read_line(&mut line).expect("read stderr") == 0 {
-                panic!("{example_name} exited before serving on {addr}");
+                let _ = child.wait();
+                return Err(format!("{example_name} exited before serving on {addr}"));
             }
             if let Some(at) = line.find("http://") {
                 break line[at..].trim().to_owned();
@@ -82,11 +102,11 @@ impl HttpServer {
         };
         // Keep draining stderr so the server never blocks on a full pipe.
         std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-        Self {
+        Ok(Self {
             child,
             url,
             wire_log,
-        }
+        })
     }
 
     /// `host:port`.

@@ -317,7 +317,7 @@ mod tests {
     use crate::server::Notifier;
     use crate::server::dispatch::Dispatcher;
     use crate::server::request::{Message, Request};
-    use crate::testing::{Demo, Via, dispatcher, initialize, memory_store, send};
+    use crate::test_support::{Demo, Via, dispatcher, initialize, memory_store, send};
     use crate::{Change, Server};
 
     const IDLE: std::time::Duration = std::time::Duration::from_secs(60);

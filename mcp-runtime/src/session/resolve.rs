@@ -138,6 +138,18 @@ impl<S: Server> Sessions<S> {
             .map_err(Rejection::Store)
     }
 
+    /// Expires a live session now, as the idle sweep would (the test client's way to make a
+    /// client come back to a gone session).
+    #[cfg(feature = "testing")]
+    pub(crate) async fn expire(&'static self, raw: &str) {
+        let Ok(id) = raw.parse::<SessionId>() else {
+            return;
+        };
+        if let Some(entry) = self.map.remove(id) {
+            self.retire(&entry).await;
+        }
+    }
+
     /// Ends the session of a connection that closed (stdio).
     pub(crate) async fn close(&'static self, raw: &str) {
         let Ok(id) = raw.parse::<SessionId>() else {

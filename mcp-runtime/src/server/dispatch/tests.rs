@@ -9,7 +9,7 @@ use super::Dispatcher;
 use crate::protocol::{LoggingLevel, SUPPORTED_VERSIONS};
 use crate::server::reply::Fault;
 use crate::session::SessionId;
-use crate::testing::{
+use crate::test_support::{
     Demo, Sent, Via, dispatcher, headers, initialize, memory_store, modern, modern_headers, send,
 };
 

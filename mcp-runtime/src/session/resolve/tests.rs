@@ -17,7 +17,7 @@ use crate::server::reply::Fault;
 use crate::session::{
     Issuer, Loaded, MemoryStore, SessionId, SessionStore, StoreFuture, StoredSession,
 };
-use crate::testing::{Sent, Via, dispatcher, headers, initialize, memory_store, send};
+use crate::test_support::{Sent, Via, dispatcher, headers, initialize, memory_store, send};
 
 #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
 struct Tally {

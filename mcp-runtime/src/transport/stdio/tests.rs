@@ -10,7 +10,7 @@ use tokio::time::timeout;
 use super::{Line, read_line, serve_on};
 use crate::server::Server;
 use crate::server::dispatch::Dispatcher;
-use crate::testing::{Demo, dispatcher, initialize, memory_store, modern};
+use crate::test_support::{Demo, dispatcher, initialize, memory_store, modern};
 
 const IDLE: Duration = Duration::from_secs(60);
 /// Long enough for a loaded machine; a hang fails the test instead of stalling the suite.

@@ -10,7 +10,7 @@ use crate::auth::Principal;
 use crate::server::Change;
 use crate::server::dispatch::Dispatcher;
 use crate::server::reply::{Body, Fault, STREAM_BACKLOG};
-use crate::testing::{
+use crate::test_support::{
     Faulty, SECRET, Sent, Via, dispatcher, headers, initialize, memory_store, modern_headers,
     reply, send,
 };

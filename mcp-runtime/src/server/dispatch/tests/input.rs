@@ -7,7 +7,7 @@ use super::{IDLE, demo, legacy, legacy_session, request};
 use crate::server::dispatch::Dispatcher;
 use crate::server::reply::Fault;
 use crate::session::{SessionMap, resolve::Sessions};
-use crate::testing::{
+use crate::test_support::{
     Demo, Faulty, Via, dispatcher, headers, initialize, memory_store, modern, modern_headers, send,
     send_text,
 };
