@@ -1,6 +1,8 @@
 //! The re-initialization matrix: where a session is (live, in a persistent store, expired with
 //! or without a retained record) × the compiled policy (reject, restore, a handler that resumes
 //! or rejects), plus the principal binding and notifications that must never create sessions.
+//! Over 500 lines on purpose: the whole matrix against the same few test servers and stores,
+//! read in one place, shows its gaps.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
