@@ -135,7 +135,9 @@ impl<S> tower::Layer<S> for ApiKeys {
     }
 }
 
-/// The service [`ApiKeys`] wraps around the MCP router.
+/// The service [`ApiKeys`] wraps around the MCP router: named by the `Layer` impl, never by
+/// users, so it stays out of the docs.
+#[doc(hidden)]
 #[derive(Clone, Debug)]
 pub struct ApiKeyService<S> {
     inner: S,
