@@ -164,3 +164,33 @@ fn schemas_follow_the_parameters() {
     );
     assert_eq!(schema(4)["type"], "object");
 }
+
+/// Every return form, called through the in-process client: what each becomes on the wire.
+#[tokio::test]
+async fn every_form_answers_as_described() {
+    use mcp_runtime::testing::TestClient;
+    use serde_json::json;
+    let client = TestClient::legacy(Forms).await;
+    let call = |name: &'static str, args: serde_json::Value| {
+        let client = &client;
+        async move { client.call_tool(name, args).await.expect("a result") }
+    };
+    let point = call("point", json!({"x": 1})).await;
+    assert_eq!(
+        point.structured_content.map(|s| s.get().to_owned()),
+        Some(r#"{"x":1,"y":0}"#.to_owned())
+    );
+    let failed = call("try.point", json!({"x": -1})).await;
+    assert_eq!(failed.is_error, Some(true));
+    assert_eq!(failed.content, vec![Content::text("it failed")]);
+    assert_eq!(
+        call("try_text", json!({"ok": true})).await.content,
+        vec![Content::text("fine")]
+    );
+    assert_eq!(call("blocks", json!({})).await.content.len(), 2);
+    assert!(call("nothing", json!({})).await.content.is_empty());
+    assert_eq!(
+        call("type", json!({"in": ""})).await.content,
+        vec![Content::text("empty")]
+    );
+}
