@@ -34,9 +34,11 @@ usage: [--stdio | --http ADDR] [options]
   --page-size N          items per page of tools/list, prompts/list, ... (default 100)
   --max-body BYTES       the largest request body, and the longest stdio line (default 4194304)
   --header-timeout SECS  close an HTTP connection that takes longer to send a request's headers
-                         (default 10)
-  --idle-timeout SECS    close an HTTP connection with no request in flight this long; an open
-                         SSE stream is a request in flight (default 30)
+                         (default 10; after an idle wait, counted from when the idle clock
+                         last looked, so at most the idle timeout later)
+  --idle-timeout SECS    close an HTTP connection with no request in flight this long, checked
+                         once per timeout (so within twice that); an open SSE stream is a
+                         request in flight (default 30)
   --max-connections N    serve at most N HTTP connections at once; more wait to be accepted
                          (default 1024; keep it below the open-file limit)
   --shutdown-grace SECS  on SIGTERM or Ctrl-C, end open streams, let calls in flight finish for

@@ -34,10 +34,12 @@ use super::Closing;
 /// The limits of the accept loop.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Limits {
-    /// How long a client may take to send a request's headers, from its connection or from its
-    /// first byte after an idle wait.
+    /// How long a client may take to send a request's headers: from its connection, or, after
+    /// an idle wait, from when the clock next looks (at most `idle_timeout` after its first
+    /// byte).
     pub header_timeout: Duration,
-    /// How long a connection may wait with no request in flight before it is closed.
+    /// How long a connection may wait with no request in flight before it is closed; looked at
+    /// once per timeout, so it goes between one and two timeouts after its last request.
     pub idle_timeout: Duration,
     /// The most connections served at once; beyond it, new ones wait in the listen backlog.
     pub max_connections: usize,
