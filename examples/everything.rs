@@ -89,6 +89,9 @@ impl Everything {
     /// Answers with plain text.
     #[tool]
     fn test_simple_text(&self) -> String {
+        // With `--log-to-client`, these reach the client at the level it asked for.
+        tracing::info!(tool = "test_simple_text", "answering");
+        tracing::debug!("a detail");
         "This is a simple text response for testing.".into()
     }
 

@@ -3,10 +3,29 @@
 //! what the client said about itself in `initialize`.
 //!
 //! `cargo run --features redis --example notebook -- --http 127.0.0.1:8080 --store redis://127.0.0.1/`
+//!
+//! Its command line is a program's own: a `clap` parser with a flag of the notebook's
+//! (`--max-notes`) and the serving flags flattened in, each also read from the environment.
+//! With `--log-to-client`, the `tracing` events of `note` reach the client as log messages.
 
+use clap::Parser;
+use mcp_runtime::ServeFlags;
 use mcp_runtime::prelude::*;
 
-struct Notebook;
+/// A notebook per session, kept across restarts and expiry.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Keep at most this many notes per session, dropping the oldest.
+    #[arg(long, env = "NOTEBOOK_MAX_NOTES", default_value_t = 1000)]
+    max_notes: usize,
+    #[command(flatten)]
+    serve: ServeFlags,
+}
+
+struct Notebook {
+    max_notes: usize,
+}
 
 /// What a session carries.
 #[derive(Default, Serialize, Deserialize)]
@@ -28,12 +47,16 @@ impl Notebook {
     /// Append a note to this session's page and return the page.
     #[tool]
     async fn note(&self, session: Session<Notes>, text: String) -> Page {
+        let max = self.max_notes;
         let notes = session
             .update(|notes| {
                 notes.lines.push(text);
+                let excess = notes.lines.len().saturating_sub(max);
+                notes.lines.drain(..excess);
                 notes.lines.clone()
             })
             .await;
+        tracing::info!(notes = notes.len(), "noted");
         let client = session
             .initialize_record()
             .client_info
@@ -45,5 +68,9 @@ impl Notebook {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    Notebook.serve().await
+    let cli = Cli::parse();
+    let notebook = Notebook {
+        max_notes: cli.max_notes,
+    };
+    notebook.serve_flags(cli.serve, |router| router).await
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use crate::server::Server;
 use crate::server::dispatch::Dispatcher;
+use crate::server::{Server, bridge};
 use crate::session::resolve::Sessions;
 use crate::session::{MemoryStore, SessionMap, SessionStore};
 use crate::transport::accept::Limits;
@@ -17,36 +17,9 @@ use crate::transport::http::HttpOptions;
 use crate::transport::{Closing, WireLog};
 use crate::{Error, Result};
 
-const USAGE: &str = "\
-usage: [--stdio | --http ADDR] [options]
+mod flags;
 
-  --stdio                serve newline-delimited JSON-RPC on stdin/stdout (the default)
-  --http ADDR            serve streamable HTTP on ADDR, e.g. 127.0.0.1:8080 (port 0 picks one)
-  --path PATH            the HTTP endpoint's path (default /mcp)
-  --session-idle SECS    end legacy sessions idle this long (default 1800)
-  --session-retention SECS
-                         keep expired sessions' records this long for the re-initialization
-                         policy (default 86400)
-  --max-retained N       keep at most N expired sessions' records in memory, the oldest dropped
-                         first (default 100000; the memory store only)
-  --max-sessions N       refuse new sessions (503) beyond N live ones (default 1000000)
-  --store URL            where sessions are kept: memory (default) or redis://host:port/db
-  --page-size N          items per page of tools/list, prompts/list, ... (default 100)
-  --max-body BYTES       the largest request body, and the longest stdio line (default 4194304)
-  --header-timeout SECS  close an HTTP connection that takes longer to send a request's headers
-                         (default 10; after an idle wait, counted from when the idle clock
-                         last looked, so at most the idle timeout later)
-  --idle-timeout SECS    close an HTTP connection with no request in flight this long, checked
-                         once per timeout (so within twice that); an open SSE stream is a
-                         request in flight (default 30)
-  --max-connections N    serve at most N HTTP connections at once; more wait to be accepted
-                         (default 1024; keep it below the open-file limit)
-  --shutdown-grace SECS  on SIGTERM or Ctrl-C, end open streams, let calls in flight finish for
-                         up to SECS, then close what is left and exit (default 10)
-  --allow-host HOST      accept this Host name, repeatable; * accepts any (default: loopback names)
-  --allow-origin ORIGIN  accept this Origin, repeatable; * accepts any (default: loopback names)
-  --wire-log FILE        append every message the server sends to FILE, one JSON line each
-  -h, --help             print this help";
+pub use flags::{LogFormat, ServeFlags};
 
 /// Which transport to serve.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,6 +90,8 @@ pub struct Options {
     pub page_size: usize,
     /// Where to record every message sent, if anywhere.
     pub wire_log: Option<PathBuf>,
+    /// Serve the development page at `GET /` (see [`ServeFlags::dev`]). Off by default.
+    pub dev: bool,
 }
 
 impl Default for Options {
@@ -140,63 +115,12 @@ impl Default for Options {
             session_store: None,
             page_size: 100,
             wire_log: None,
+            dev: false,
         }
     }
 }
 
 impl Options {
-    /// Parses flags (without the program name). `Err(None)` asks for the help text.
-    pub fn parse(
-        args: impl IntoIterator<Item = String>,
-    ) -> std::result::Result<Self, Option<String>> {
-        let mut options = Self::default();
-        let (mut hosts, mut origins) = (Vec::new(), Vec::new());
-        let mut args = args.into_iter();
-        while let Some(flag) = args.next() {
-            let mut value = || {
-                args.next()
-                    .ok_or_else(|| Some(format!("`{flag}` needs a value")))
-            };
-            match flag.as_str() {
-                "-h" | "--help" => return Err(None),
-                "--stdio" => options.transport = Transport::Stdio,
-                "--http" => options.transport = Transport::Http(parse_value(&flag, &value()?)?),
-                "--path" => options.path = parse_path(value()?)?,
-                "--session-idle" => {
-                    options.session_idle = Duration::from_secs(parse_value(&flag, &value()?)?)
-                }
-                "--max-body" => options.max_body = parse_value(&flag, &value()?)?,
-                "--header-timeout" => options.header_timeout = parse_secs(&flag, &value()?)?,
-                "--idle-timeout" => options.idle_timeout = parse_secs(&flag, &value()?)?,
-                "--max-connections" => {
-                    options.max_connections = parse_value(&flag, &value()?)?;
-                    if options.max_connections == 0 {
-                        return Err(Some("`--max-connections` must be at least 1".into()));
-                    }
-                }
-                "--shutdown-grace" => options.shutdown_grace = parse_secs(&flag, &value()?)?,
-                "--session-retention" => {
-                    options.session_retention = Duration::from_secs(parse_value(&flag, &value()?)?)
-                }
-                "--max-sessions" => options.max_sessions = parse_value(&flag, &value()?)?,
-                "--max-retained" => options.max_retained = parse_value(&flag, &value()?)?,
-                "--store" => options.store = value()?,
-                "--page-size" => options.page_size = parse_value(&flag, &value()?)?,
-                "--allow-host" => hosts.push(value()?),
-                "--allow-origin" => origins.push(value()?),
-                "--wire-log" => options.wire_log = Some(PathBuf::from(value()?)),
-                other => return Err(Some(format!("unknown flag `{other}`"))),
-            }
-        }
-        if !hosts.is_empty() {
-            options.allowed_hosts = hosts;
-        }
-        if !origins.is_empty() {
-            options.allowed_origins = origins;
-        }
-        Ok(options)
-    }
-
     fn limits(&self) -> Limits {
         Limits {
             header_timeout: self.header_timeout,
@@ -212,34 +136,8 @@ impl Options {
             allowed_hosts: self.allowed_hosts.clone(),
             allowed_origins: self.allowed_origins.clone(),
             max_body: self.max_body,
+            dev: self.dev,
         }
-    }
-}
-
-fn parse_value<T: std::str::FromStr>(
-    flag: &str,
-    value: &str,
-) -> std::result::Result<T, Option<String>>
-where
-    T::Err: std::fmt::Display,
-{
-    value
-        .parse()
-        .map_err(|e| Some(format!("invalid value `{value}` for `{flag}`: {e}")))
-}
-
-/// Seconds, whole or not (`0.5`).
-fn parse_secs(flag: &str, value: &str) -> std::result::Result<Duration, Option<String>> {
-    let secs: f64 = parse_value(flag, value)?;
-    Duration::try_from_secs_f64(secs)
-        .map_err(|e| Some(format!("invalid value `{value}` for `{flag}`: {e}")))
-}
-
-fn parse_path(path: String) -> std::result::Result<String, Option<String>> {
-    if path.starts_with('/') {
-        Ok(path)
-    } else {
-        Err(Some(format!("`--path` must start with `/`, got `{path}`")))
     }
 }
 
@@ -259,19 +157,28 @@ pub trait Serve: Server {
         F: FnOnce(axum::Router) -> axum::Router + Send,
     {
         async move {
-            let options = match Options::parse(std::env::args().skip(1)) {
-                Ok(options) => options,
-                Err(None) => {
-                    eprintln!("{USAGE}");
-                    return ExitCode::SUCCESS;
+            match parse_flags::<Self>(std::env::args_os()) {
+                Ok(flags) => self.serve_flags(flags, wrap).await,
+                Err(e) => {
+                    // Help and `--version` are not errors: clap says which it was.
+                    let _ = e.print();
+                    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
                 }
-                Err(Some(problem)) => {
-                    eprintln!("error: {problem}\n\n{USAGE}");
-                    return ExitCode::from(2);
-                }
-            };
-            install_tracing();
-            match self.serve_with(options, wrap).await {
+            }
+        }
+    }
+
+    /// Serves with flags a program parsed itself: [`ServeFlags`] flattened into its own
+    /// `clap` parser. Installs the tracing subscriber the flags ask for (unless the program
+    /// set one), then serves as [`serve_layered`](Self::serve_layered) does.
+    fn serve_flags<F>(self, flags: ServeFlags, wrap: F) -> impl Future<Output = ExitCode> + Send
+    where
+        F: FnOnce(axum::Router) -> axum::Router + Send,
+    {
+        async move {
+            let bridge = flags.log_to_client.then(crate_of::<Self>);
+            install_tracing(flags.log_format, bridge);
+            match self.serve_with(flags.into(), wrap).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -301,6 +208,30 @@ pub trait Serve: Server {
 }
 
 impl<S: Server> Serve for S {}
+
+// The command `serve()` parses: the serving flags under the server's name and version (no
+// doc comment: clap would print it as the program's description).
+#[derive(clap::Parser)]
+#[allow(missing_docs)]
+struct Command {
+    #[command(flatten)]
+    serve: ServeFlags,
+}
+
+fn parse_flags<S: Server>(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> std::result::Result<ServeFlags, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let description = S::description();
+    let mut command = Command::command()
+        .name(description.name)
+        .version(description.version);
+    if let Some(title) = description.title {
+        command = command.about(title);
+    }
+    let matches = command.try_get_matches_from(args)?;
+    Ok(Command::from_arg_matches(&matches)?.serve)
+}
 
 /// The axum router that serves `server` at `options.path`, to mount in an application of
 /// your own (behind your own layers, such as authentication). Call it inside a Tokio runtime:
@@ -428,11 +359,18 @@ async fn sweep<S: Server>(dispatcher: &'static Dispatcher<S>, idle: Duration) {
 /// The subscriber `serve()` installs when the program has set none, so that an operator sees
 /// what the runtime logs (store errors, panics in handlers): text on stderr (stdout may be the
 /// protocol), levels from `RUST_LOG` as `target=level` directives (`warn`, `mcp_runtime=debug`),
-/// `mcp_runtime` at `info` and everything else at `warn` without it.
-fn install_tracing() {
+/// `mcp_runtime` at `info` and everything else at `warn` without it. `--log-format json` writes
+/// one JSON object per line instead, with the fields of the request's span.
+fn install_tracing(format: LogFormat, bridge: Option<&str>) {
+    use tracing_subscriber::Layer;
     use tracing_subscriber::filter::Targets;
     use tracing_subscriber::layer::SubscriberExt;
     if tracing::dispatcher::has_been_set() {
+        if bridge.is_some() {
+            tracing::warn!(
+                "`--log-to-client` works with the subscriber serve() installs; this program set its own"
+            );
+        }
         return;
     }
     let quiet = || {
@@ -449,11 +387,29 @@ fn install_tracing() {
         }),
         Err(_) => quiet(),
     };
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .finish()
-        .with(filter);
-    let _ = tracing::subscriber::set_global_default(subscriber);
+    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let lines = match format {
+        LogFormat::Text => lines.with_filter(filter).boxed(),
+        LogFormat::Json => lines
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_filter(filter)
+            .boxed(),
+    };
+    let subscriber = tracing_subscriber::registry().with(lines);
+    let _ = match bridge {
+        Some(krate) => {
+            tracing::subscriber::set_global_default(subscriber.with(bridge::layer(krate)))
+        }
+        None => tracing::subscriber::set_global_default(subscriber),
+    };
+}
+
+/// The crate a server is defined in, as its `tracing` targets name it.
+fn crate_of<S>() -> &'static str {
+    let path = std::any::type_name::<S>();
+    path.split("::").next().unwrap_or(path)
 }
 
 fn shutdown() -> std::io::Result<impl Future<Output = ()>> {

@@ -665,18 +665,39 @@ impl Drop for RedisServer {
 /// `redis-server`, installed with apt-get (under a lock) when it is not on the machine.
 fn redis_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let installed = || {
-            ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].into_iter().map(PathBuf::from).find(|p| p.exists())
-        };
-        if let Some(path) = installed() {
-            return path;
-        }
-        let script = "set -e; exec 9>/tmp/mcp-framework-apt.lock; flock 9; \
-            command -v redis-server >/dev/null || { apt-get update -qq && \
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >&2; }";
-        let status = Command::new("bash").args(["-c", script]).status().expect("run apt-get");
-        assert!(status.success(), "installing redis-server with apt-get failed (it needs root)");
-        installed().expect("redis-server after installing it")
-    })
+    BINARY.get_or_init(|| debian_binary("redis-server", "redis-server"))
+}
+
+/// Debian's Chromium, installed with apt-get (under a lock) when it is not on the machine.
+pub(crate) fn chromium_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| debian_binary("chromium", "chromium"))
+}
+
+/// The program `name` from /usr/bin or /usr/local/bin, or else from Debian's `package`,
+/// installed with apt-get under a lock that parallel test binaries share.
+fn debian_binary(name: &str, package: &str) -> PathBuf {
+    let installed = || {
+        ["/usr/bin", "/usr/local/bin"]
+            .into_iter()
+            .map(|dir| Path::new(dir).join(name))
+            .find(|p| p.exists())
+    };
+    if let Some(path) = installed() {
+        return path;
+    }
+    let script = format!(
+        "set -e; exec 9>/tmp/mcp-framework-apt.lock; flock 9; \
+         command -v {name} >/dev/null || {{ apt-get update -qq && \
+         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends {package} >&2; }}"
+    );
+    let status = Command::new("bash")
+        .args(["-c", &script])
+        .status()
+        .expect("run apt-get");
+    assert!(
+        status.success(),
+        "installing {package} with apt-get failed (it needs root)"
+    );
+    installed().unwrap_or_else(|| panic!("{name} after installing {package}"))
 }

@@ -50,7 +50,8 @@ pub(crate) struct Catalog {
     param_headers: Vec<(&'static str, &'static [(&'static str, &'static str)])>,
     /// The tools that may run as tasks.
     tasks: Vec<(&'static str, super::TaskSupport)>,
-    /// The tools that take a `Context`: the only ones that can send messages or ask.
+    /// The tools that take a `Context`: the only ones that can send messages or ask. With the
+    /// log bridge on, every tool: any handler may log.
     contexts: Vec<&'static str>,
 }
 
@@ -125,7 +126,7 @@ impl Catalog {
             contexts: desc
                 .tools
                 .iter()
-                .filter(|t| t.context)
+                .filter(|t| t.context || super::bridge::on())
                 .map(|t| t.name)
                 .collect(),
         }

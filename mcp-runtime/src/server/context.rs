@@ -368,6 +368,22 @@ impl Context {
         self.emit("notifications/message", &params);
     }
 
+    /// A context that only logs to this call's client, for the log bridge; `None` when the call
+    /// has nowhere to send messages.
+    pub(crate) fn log_sink(&self) -> Option<Self> {
+        let emitter = self.emitter.clone()?;
+        Some(Self::new(self.version, Some(emitter), None, self.log_level))
+    }
+
+    /// Whether a bridged `tracing` event at `level` goes to the client: as [`log`](Self::log)
+    /// decides, but `info` and above only for a legacy client that set no level.
+    pub(crate) fn admits_bridged(&self, level: LoggingLevel) -> bool {
+        match (self.log_level, self.version.era()) {
+            (None, crate::protocol::Era::Legacy) => level >= LoggingLevel::Info,
+            _ => self.admits(level),
+        }
+    }
+
     fn admits(&self, level: LoggingLevel) -> bool {
         match (self.log_level, self.version.era()) {
             (Some(min), _) => level >= min,

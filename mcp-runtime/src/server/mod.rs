@@ -11,6 +11,7 @@
 //!   questions to the client in either era).
 //! - `tool` and `features`: what the macros describe, and how return values become results.
 
+pub(crate) mod bridge;
 mod capabilities;
 pub(crate) mod catalog;
 mod checks;

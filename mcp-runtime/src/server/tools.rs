@@ -7,6 +7,7 @@ use std::task::Poll;
 use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 
+use super::bridge;
 use super::capabilities::Declared;
 use super::dispatch::{Answer, Call, Dispatcher};
 use super::panics::{Panic, catching, failed};
@@ -70,6 +71,7 @@ impl<S: Server> Dispatcher<S> {
             Some(round) => tool.cx.in_round(round.clone()),
             None => tool.cx,
         };
+        let sink = bridge::sink(&cx);
         let future = match self
             .server
             .call_tool(name, tool.arguments, cx, tool.session)
@@ -77,7 +79,7 @@ impl<S: Server> Dispatcher<S> {
             Ok(future) => future,
             Err(e) => return self.not_called(call, name, e),
         };
-        let run = Interruptible::new(catching(future), tool.round);
+        let run = Interruptible::new(catching(bridge::scoped(sink, future)), tool.round);
         let run = match tool.cancel {
             Some(cancel) => run.cancellable(cancel),
             None => run,
@@ -157,6 +159,7 @@ impl<S: Server> Dispatcher<S> {
         logged: &'static str,
     ) -> Answer {
         let name = params.name.as_deref().unwrap_or_default();
+        let sink = bridge::sink(&cx);
         let future =
             match self
                 .server
@@ -165,6 +168,7 @@ impl<S: Server> Dispatcher<S> {
                 Ok(future) => future,
                 Err(e) => return self.not_called(call, name, e),
             };
+        let future = bridge::scoped(sink, future);
         let mut run = Box::pin(Interruptible::new(catching(future), Some(round.clone())));
         let first = std::future::poll_fn(|cx| Poll::Ready(run.as_mut().poll(cx))).await;
         if let Poll::Ready(outcome) = first {

@@ -18,6 +18,7 @@ use futures_util::stream;
 
 use super::{Closing, WireLog};
 
+mod dev;
 mod hosts;
 
 use crate::auth::Principal;
@@ -55,6 +56,8 @@ pub(crate) struct HttpOptions {
     pub allowed_origins: Vec<String>,
     /// The largest request body, in bytes; larger ones get 413.
     pub max_body: usize,
+    /// Serve the development page at `GET /`.
+    pub dev: bool,
 }
 
 impl Default for HttpOptions {
@@ -65,6 +68,7 @@ impl Default for HttpOptions {
             allowed_hosts: loopback(),
             allowed_origins: loopback(),
             max_body: 4 << 20,
+            dev: false,
         }
     }
 }
@@ -85,16 +89,20 @@ pub(crate) fn router<S: Server>(
     wire: Option<&'static WireLog>,
     closing: Closing,
 ) -> Router {
-    let path = options.path.clone();
+    let (path, dev) = (options.path.clone(), options.dev);
     let app: &'static App<S> = Box::leak(Box::new(App {
         dispatcher,
         options,
         wire,
         closing,
     }));
-    Router::new()
-        .route(&path, axum::routing::any(handle::<S>))
-        .with_state(app)
+    let router = Router::new().route(&path, axum::routing::any(handle::<S>));
+    let router = if dev && path != "/" {
+        router.route("/", axum::routing::get(dev::page(&path)))
+    } else {
+        router
+    };
+    router.with_state(app)
 }
 
 async fn handle<S: Server>(State(app): State<&'static App<S>>, req: HttpRequest) -> Response {
@@ -117,13 +125,14 @@ async fn handle<S: Server>(State(app): State<&'static App<S>>, req: HttpRequest)
         headers: Some(view),
         pinned: false,
     };
-    match parts.method {
+    let bytes;
+    let (message, era, done) = match parts.method {
         Method::POST => {
             if let Err(res) = check_post(headers) {
                 return res;
             }
-            let body = match axum::body::to_bytes(body, app.options.max_body).await {
-                Ok(body) => body,
+            bytes = match axum::body::to_bytes(body, app.options.max_body).await {
+                Ok(bytes) => bytes,
                 Err(_) => {
                     let e = ErrorObject::invalid_request(format!(
                         "the request body exceeds {} bytes",
@@ -132,7 +141,7 @@ async fn handle<S: Server>(State(app): State<&'static App<S>>, req: HttpRequest)
                     return error(StatusCode::PAYLOAD_TOO_LARGE, &e);
                 }
             };
-            let incoming = match super::parse(&body) {
+            let incoming = match super::parse(&bytes) {
                 Ok(incoming) => incoming,
                 Err(invalid) => {
                     let body = jsonrpc::error_response(invalid.id.as_ref(), &invalid.error);
@@ -140,30 +149,16 @@ async fn handle<S: Server>(State(app): State<&'static App<S>>, req: HttpRequest)
                 }
             };
             let era = era_of(&incoming, view.protocol_version, session.is_some());
-            let reply = app
-                .dispatcher
-                .handle(request(Message::Rpc(incoming), era))
-                .await;
-            app.respond(reply, StatusCode::ACCEPTED)
+            (Message::Rpc(incoming), era, StatusCode::ACCEPTED)
         }
         Method::GET if !modern => {
             if !accepts(headers, &["text/event-stream"]) {
                 let e = ErrorObject::invalid_request("`Accept` must include `text/event-stream`");
                 return error(StatusCode::NOT_ACCEPTABLE, &e);
             }
-            let reply = app
-                .dispatcher
-                .handle(request(Message::OpenStream, Era::Legacy))
-                .await;
-            app.respond(reply, StatusCode::OK)
+            (Message::OpenStream, Era::Legacy, StatusCode::OK)
         }
-        Method::DELETE if !modern => {
-            let reply = app
-                .dispatcher
-                .handle(request(Message::EndSession, Era::Legacy))
-                .await;
-            app.respond(reply, StatusCode::OK)
-        }
+        Method::DELETE if !modern => (Message::EndSession, Era::Legacy, StatusCode::OK),
         _ => {
             let allow = if modern { "POST" } else { "GET, POST, DELETE" };
             let e = ErrorObject::invalid_request(format!(
@@ -173,9 +168,14 @@ async fn handle<S: Server>(State(app): State<&'static App<S>>, req: HttpRequest)
             let mut res = error(StatusCode::METHOD_NOT_ALLOWED, &e);
             res.headers_mut()
                 .insert(ALLOW, HeaderValue::from_static(allow));
-            res
+            return res;
         }
-    }
+    };
+    // `done` is the status of an empty reply without fault: 202 for a notification or a
+    // response, 200 for a stream or a DELETE.
+    let answer = |reply| app.respond(reply, done);
+    let status = |res: &Response| res.status().as_u16();
+    super::trace::handle(app.dispatcher, request(message, era), answer, status).await
 }
 
 /// A POST must send JSON and accept both JSON and SSE.

@@ -3,6 +3,7 @@
 pub(crate) mod accept;
 pub(crate) mod http;
 pub(crate) mod stdio;
+pub(crate) mod trace;
 mod wire_log;
 
 pub(crate) use wire_log::WireLog;

@@ -203,7 +203,8 @@ impl<S: Server> Connection<S> {
             headers: None,
             pinned: true,
         };
-        let reply = self.dispatcher.handle(request).await;
+        let status = |reply: &Reply| if reply.fault.is_some() { "error" } else { "ok" };
+        let reply = super::trace::handle(self.dispatcher, request, |reply| reply, status).await;
         // A new session's stream is attached before `initialize` is answered, so no change
         // announced in between is lost; what it carries is written after the answer.
         let stream = match reply.session {
