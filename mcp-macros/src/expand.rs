@@ -3,6 +3,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{ImplItem, ItemImpl};
 
@@ -217,26 +218,60 @@ fn expand_args_struct(tool: &Tool<'_>) -> TokenStream {
             const _: () = ::mcp_runtime::__private::assert_param::<#ty>();
         };
     }
-    let fields = tool.arguments().map(|p| {
-        let (name, ty, docs) = (p.ident, p.ty, &p.docs);
-        let header = p
-            .header
-            .as_ref()
-            .map(|h| quote!(#[schemars(extend("x-mcp-header" = #h))]));
-        quote!(#(#docs)* #header #name: #ty)
-    });
     let asserts = tool.arguments().map(|p| {
         let ty = p.ty;
         quote_spanned!(ty.span()=> const _: () = ::mcp_runtime::__private::assert_param::<#ty>();)
     });
-    quote! {
-        #[derive(::mcp_runtime::__private::serde::Deserialize, ::mcp_runtime::__private::schemars::JsonSchema)]
-        #[serde(crate = "::mcp_runtime::__private::serde")]
-        #[schemars(crate = "::mcp_runtime::__private::schemars")]
-        #[allow(non_camel_case_types, non_snake_case)]
-        struct #ident { #(#fields,)* }
-        #(#asserts)*
+    quote!(#(#asserts)*)
+}
+
+/// The tuple of a tool's plain parameter types, which the runtime parses them into.
+fn args_tuple(tool: &Tool<'_>) -> TokenStream {
+    let tys = tool.arguments().map(|p| p.ty);
+    quote!((#(#tys,)*))
+}
+
+/// A parameter's doc comment as one string, as rustdoc and schemars read it: each line without
+/// its first space, joined by newlines.
+fn doc_string(docs: &[&syn::Attribute]) -> TokenStream {
+    let lines: Vec<TokenStream> = docs
+        .iter()
+        .filter_map(|a| a.meta.require_name_value().ok())
+        .map(|nv| match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => {
+                let value = s.value();
+                let line = value.strip_prefix(' ').unwrap_or(&value).to_owned();
+                quote!(#line)
+            }
+            other => quote!(#other),
+        })
+        .collect();
+    if lines.is_empty() {
+        return quote!(::core::option::Option::None);
     }
+    quote!(::core::option::Option::Some(::core::concat!(#(#lines),*)))
+}
+
+/// The input schema of a tool's plain parameters, built by the runtime from each type's schema.
+fn param_schemas(tool: &Tool<'_>) -> TokenStream {
+    let params = tool.arguments().map(|p| {
+        let (name, ty) = (p.ident.unraw().to_string(), p.ty);
+        let doc = doc_string(&p.docs);
+        let header = option(p.header.as_ref());
+        quote! {
+            ::mcp_runtime::__private::ParamSchema {
+                name: #name,
+                doc: #doc,
+                header: #header,
+                schema: ::mcp_runtime::__private::param_schema::<#ty>,
+                optional: ::mcp_runtime::__private::optional::<#ty>,
+            }
+        }
+    });
+    quote!(|g| ::mcp_runtime::__private::object_schema(g, &[#(#params),*]))
 }
 
 fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
@@ -252,14 +287,13 @@ fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
         let (param, header) = (p.ident.to_string(), p.header.as_ref()?);
         Some(quote!((#param, #header)))
     });
-    let args = args_ident(tool);
     // An `#[arguments]` type's schema comes from the user's type: blame it there.
     let input_schema = match tool.whole() {
         Some(whole) => {
             let ty = whole.ty;
             quote_spanned!(ty.span()=> |g| g.root_schema_for::<#ty>())
         }
-        None => quote!(|g| g.root_schema_for::<#args>()),
+        None => param_schemas(tool),
     };
     let title = option(tool.title());
     let description = option(tool.description.as_ref());
@@ -308,7 +342,24 @@ fn expand_call_tool(server: &Server<'_>) -> TokenStream {
     let variants: Vec<_> = (0..server.tools.len())
         .map(|i| format_ident!("__mcp_{}", i))
         .collect();
-    let arg_types: Vec<_> = server.tools.iter().map(args_ident).collect();
+    let arg_types: Vec<_> = server
+        .tools
+        .iter()
+        .map(|t| match t.whole() {
+            Some(_) => {
+                let ident = args_ident(t);
+                quote!(#ident)
+            }
+            None => args_tuple(t),
+        })
+        .collect();
+    let parses = server.tools.iter().map(|t| match t.whole() {
+        Some(_) => quote!(::mcp_runtime::__private::parse_arguments(__mcp_arguments)?),
+        None => {
+            let names = t.arguments().map(|p| p.ident.unraw().to_string());
+            quote!(::mcp_runtime::__private::parse_named(__mcp_arguments, &[#(#names),*])?)
+        }
+    });
     let names = server.tools.iter().map(|t| &t.name);
     let calls = server.tools.iter().map(|t| expand_call(server, t));
     quote! {
@@ -330,7 +381,7 @@ fn expand_call_tool(server: &Server<'_>) -> TokenStream {
             #[allow(non_camel_case_types)]
             enum __McpCall { #(#variants(#arg_types),)* }
             let __mcp_call = match __mcp_name {
-                #(#names => __McpCall::#variants(::mcp_runtime::__private::parse_arguments(__mcp_arguments)?),)*
+                #(#names => __McpCall::#variants(#parses),)*
                 _ => return ::core::result::Result::Err(::mcp_runtime::__private::ToolCallError::UnknownTool),
             };
             ::core::result::Result::Ok(async move {
@@ -346,10 +397,11 @@ fn expand_call_tool(server: &Server<'_>) -> TokenStream {
 fn expand_call(server: &Server<'_>, tool: &Tool<'_>) -> TokenStream {
     let self_ty = &server.item.self_ty;
     let method = tool.ident();
+    let mut position = 0..;
     let args = tool.params.iter().map(|p| match p.kind {
         ParamKind::Argument => {
-            let ident = p.ident;
-            quote!(__mcp_args.#ident)
+            let index = syn::Index::from(position.next().unwrap_or_default());
+            quote!(__mcp_args.#index)
         }
         ParamKind::Context => quote!(__mcp_cx),
         ParamKind::Whole => quote!(__mcp_args),

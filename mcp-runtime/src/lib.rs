@@ -108,6 +108,9 @@ pub mod __private {
         Context, IntoToolResult, Json, Server, ServerDescription, StructuredOutput, ToolCallError,
         ToolDef, ToolParam, assert_param, output_schema, parse_arguments,
     };
+    pub use crate::server::{
+        NamedArgs, ParamSchema, object_schema, optional, param_schema, parse_named,
+    };
     pub use crate::session::reinit::ReinitPolicy;
     pub use crate::session::{NewSession, Reinit, ReinitRequest, Session};
     pub use schemars;

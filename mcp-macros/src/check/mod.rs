@@ -42,6 +42,7 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
         check_at_most_one(cx, &tool.params, ParamKind::Context, "tool");
         check_at_most_one(cx, &tool.params, ParamKind::Session, "tool");
         check_whole_arguments(cx, tool);
+        check_argument_count(cx, tool);
         check_header_targets(cx, tool);
         check_task_value(cx, tool);
         check_task_is_async(cx, tool);
@@ -389,6 +390,16 @@ fn check_init_handler(cx: &Ctxt, handler: &syn::ImplItemFn) {
         cx.error_spanned_by(
             &sig.generics,
             "an `#[on_initialize]` handler cannot be generic",
+        );
+    }
+}
+
+/// The runtime reads at most 12 plain parameters; more belong in one `#[arguments]` struct.
+fn check_argument_count(cx: &Ctxt, tool: &Tool<'_>) {
+    if let Some(extra) = tool.arguments().nth(12) {
+        cx.error_spanned_by(
+            extra.ident,
+            "a tool takes at most 12 parameters; gather them in a struct deriving `Deserialize` and `JsonSchema` and take it as `#[arguments] args: MyArgs`",
         );
     }
 }

@@ -95,80 +95,14 @@ impl Forms {
     }
 }
 const _: () = {
-    #[derive(
-        ::mcp_runtime::__private::serde::Deserialize,
-        ::mcp_runtime::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::mcp_runtime::__private::serde")]
-    #[schemars(crate = "::mcp_runtime::__private::schemars")]
-    #[allow(non_camel_case_types, non_snake_case)]
-    struct __mcp_args_point {
-        x: i64,
-        y: Option<i64>,
-    }
     const _: () = ::mcp_runtime::__private::assert_param::<i64>();
     const _: () = ::mcp_runtime::__private::assert_param::<Option<i64>>();
-    #[derive(
-        ::mcp_runtime::__private::serde::Deserialize,
-        ::mcp_runtime::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::mcp_runtime::__private::serde")]
-    #[schemars(crate = "::mcp_runtime::__private::schemars")]
-    #[allow(non_camel_case_types, non_snake_case)]
-    struct __mcp_args_try_point {
-        x: i64,
-    }
     const _: () = ::mcp_runtime::__private::assert_param::<i64>();
-    #[derive(
-        ::mcp_runtime::__private::serde::Deserialize,
-        ::mcp_runtime::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::mcp_runtime::__private::serde")]
-    #[schemars(crate = "::mcp_runtime::__private::schemars")]
-    #[allow(non_camel_case_types, non_snake_case)]
-    struct __mcp_args_type {
-        /// Where to run.
-        #[schemars(extend("x-mcp-header" = "Region"))]
-        region: String,
-        r#in: String,
-    }
     const _: () = ::mcp_runtime::__private::assert_param::<String>();
     const _: () = ::mcp_runtime::__private::assert_param::<String>();
-    #[derive(
-        ::mcp_runtime::__private::serde::Deserialize,
-        ::mcp_runtime::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::mcp_runtime::__private::serde")]
-    #[schemars(crate = "::mcp_runtime::__private::schemars")]
-    #[allow(non_camel_case_types, non_snake_case)]
-    struct __mcp_args_blocks {}
-    #[derive(
-        ::mcp_runtime::__private::serde::Deserialize,
-        ::mcp_runtime::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::mcp_runtime::__private::serde")]
-    #[schemars(crate = "::mcp_runtime::__private::schemars")]
-    #[allow(non_camel_case_types, non_snake_case)]
-    struct __mcp_args_nothing {}
     #[allow(non_camel_case_types)]
     type __mcp_args_submit = ContactForm;
     const _: () = ::mcp_runtime::__private::assert_param::<ContactForm>();
-    #[derive(
-        ::mcp_runtime::__private::serde::Deserialize,
-        ::mcp_runtime::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::mcp_runtime::__private::serde")]
-    #[schemars(crate = "::mcp_runtime::__private::schemars")]
-    #[allow(non_camel_case_types, non_snake_case)]
-    struct __mcp_args_count {}
-    #[derive(
-        ::mcp_runtime::__private::serde::Deserialize,
-        ::mcp_runtime::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::mcp_runtime::__private::serde")]
-    #[schemars(crate = "::mcp_runtime::__private::schemars")]
-    #[allow(non_camel_case_types, non_snake_case)]
-    struct __mcp_args_slow {}
     static __MCP_RESOURCES: [::mcp_runtime::__private::ResourceDef; 2usize] = [
         ::mcp_runtime::__private::ResourceDef {
             uri: "notes://today",
@@ -237,7 +171,25 @@ const _: () = {
                 idempotent_hint: ::core::option::Option::Some(true),
                 open_world_hint: ::core::option::Option::Some(false),
             },
-            input_schema: |g| g.root_schema_for::<__mcp_args_point>(),
+            input_schema: |g| ::mcp_runtime::__private::object_schema(
+                g,
+                &[
+                    ::mcp_runtime::__private::ParamSchema {
+                        name: "x",
+                        doc: ::core::option::Option::None,
+                        header: ::core::option::Option::None,
+                        schema: ::mcp_runtime::__private::param_schema::<i64>,
+                        optional: ::mcp_runtime::__private::optional::<i64>,
+                    },
+                    ::mcp_runtime::__private::ParamSchema {
+                        name: "y",
+                        doc: ::core::option::Option::None,
+                        header: ::core::option::Option::None,
+                        schema: ::mcp_runtime::__private::param_schema::<Option<i64>>,
+                        optional: ::mcp_runtime::__private::optional::<Option<i64>>,
+                    },
+                ],
+            ),
             output_schema: ::core::option::Option::Some(
                 ::mcp_runtime::__private::output_schema::<Point>,
             ),
@@ -259,7 +211,18 @@ const _: () = {
                 idempotent_hint: ::core::option::Option::None,
                 open_world_hint: ::core::option::Option::None,
             },
-            input_schema: |g| g.root_schema_for::<__mcp_args_try_point>(),
+            input_schema: |g| ::mcp_runtime::__private::object_schema(
+                g,
+                &[
+                    ::mcp_runtime::__private::ParamSchema {
+                        name: "x",
+                        doc: ::core::option::Option::None,
+                        header: ::core::option::Option::None,
+                        schema: ::mcp_runtime::__private::param_schema::<i64>,
+                        optional: ::mcp_runtime::__private::optional::<i64>,
+                    },
+                ],
+            ),
             output_schema: ::core::option::Option::Some(
                 ::mcp_runtime::__private::output_schema::<Point>,
             ),
@@ -281,7 +244,27 @@ const _: () = {
                 idempotent_hint: ::core::option::Option::None,
                 open_world_hint: ::core::option::Option::None,
             },
-            input_schema: |g| g.root_schema_for::<__mcp_args_type>(),
+            input_schema: |g| ::mcp_runtime::__private::object_schema(
+                g,
+                &[
+                    ::mcp_runtime::__private::ParamSchema {
+                        name: "region",
+                        doc: ::core::option::Option::Some(
+                            ::core::concat!("Where to run."),
+                        ),
+                        header: ::core::option::Option::Some("Region"),
+                        schema: ::mcp_runtime::__private::param_schema::<String>,
+                        optional: ::mcp_runtime::__private::optional::<String>,
+                    },
+                    ::mcp_runtime::__private::ParamSchema {
+                        name: "in",
+                        doc: ::core::option::Option::None,
+                        header: ::core::option::Option::None,
+                        schema: ::mcp_runtime::__private::param_schema::<String>,
+                        optional: ::mcp_runtime::__private::optional::<String>,
+                    },
+                ],
+            ),
             output_schema: ::core::option::Option::None,
             headers: &[("region", "Region")],
             task: ::mcp_runtime::__private::TaskSupport::Forbidden,
@@ -299,7 +282,7 @@ const _: () = {
                 idempotent_hint: ::core::option::Option::None,
                 open_world_hint: ::core::option::Option::None,
             },
-            input_schema: |g| g.root_schema_for::<__mcp_args_blocks>(),
+            input_schema: |g| ::mcp_runtime::__private::object_schema(g, &[]),
             output_schema: ::core::option::Option::None,
             headers: &[],
             task: ::mcp_runtime::__private::TaskSupport::Forbidden,
@@ -317,7 +300,7 @@ const _: () = {
                 idempotent_hint: ::core::option::Option::None,
                 open_world_hint: ::core::option::Option::None,
             },
-            input_schema: |g| g.root_schema_for::<__mcp_args_nothing>(),
+            input_schema: |g| ::mcp_runtime::__private::object_schema(g, &[]),
             output_schema: ::core::option::Option::None,
             headers: &[],
             task: ::mcp_runtime::__private::TaskSupport::Forbidden,
@@ -357,7 +340,7 @@ const _: () = {
                 idempotent_hint: ::core::option::Option::None,
                 open_world_hint: ::core::option::Option::None,
             },
-            input_schema: |g| g.root_schema_for::<__mcp_args_count>(),
+            input_schema: |g| ::mcp_runtime::__private::object_schema(g, &[]),
             output_schema: ::core::option::Option::None,
             headers: &[],
             task: ::mcp_runtime::__private::TaskSupport::Optional,
@@ -375,7 +358,7 @@ const _: () = {
                 idempotent_hint: ::core::option::Option::None,
                 open_world_hint: ::core::option::Option::None,
             },
-            input_schema: |g| g.root_schema_for::<__mcp_args_slow>(),
+            input_schema: |g| ::mcp_runtime::__private::object_schema(g, &[]),
             output_schema: ::core::option::Option::None,
             headers: &[],
             task: ::mcp_runtime::__private::TaskSupport::Required,
@@ -448,39 +431,45 @@ const _: () = {
         > {
             #[allow(non_camel_case_types)]
             enum __McpCall {
-                __mcp_0(__mcp_args_point),
-                __mcp_1(__mcp_args_try_point),
-                __mcp_2(__mcp_args_type),
-                __mcp_3(__mcp_args_blocks),
-                __mcp_4(__mcp_args_nothing),
+                __mcp_0((i64, Option<i64>)),
+                __mcp_1((i64,)),
+                __mcp_2((String, String)),
+                __mcp_3(()),
+                __mcp_4(()),
                 __mcp_5(__mcp_args_submit),
-                __mcp_6(__mcp_args_count),
-                __mcp_7(__mcp_args_slow),
+                __mcp_6(()),
+                __mcp_7(()),
             }
             let __mcp_call = match __mcp_name {
                 "make.point" => {
                     __McpCall::__mcp_0(
-                        ::mcp_runtime::__private::parse_arguments(__mcp_arguments)?,
+                        ::mcp_runtime::__private::parse_named(
+                            __mcp_arguments,
+                            &["x", "y"],
+                        )?,
                     )
                 }
                 "try_point" => {
                     __McpCall::__mcp_1(
-                        ::mcp_runtime::__private::parse_arguments(__mcp_arguments)?,
+                        ::mcp_runtime::__private::parse_named(__mcp_arguments, &["x"])?,
                     )
                 }
                 "type" => {
                     __McpCall::__mcp_2(
-                        ::mcp_runtime::__private::parse_arguments(__mcp_arguments)?,
+                        ::mcp_runtime::__private::parse_named(
+                            __mcp_arguments,
+                            &["region", "in"],
+                        )?,
                     )
                 }
                 "blocks" => {
                     __McpCall::__mcp_3(
-                        ::mcp_runtime::__private::parse_arguments(__mcp_arguments)?,
+                        ::mcp_runtime::__private::parse_named(__mcp_arguments, &[])?,
                     )
                 }
                 "nothing" => {
                     __McpCall::__mcp_4(
-                        ::mcp_runtime::__private::parse_arguments(__mcp_arguments)?,
+                        ::mcp_runtime::__private::parse_named(__mcp_arguments, &[])?,
                     )
                 }
                 "submit" => {
@@ -490,12 +479,12 @@ const _: () = {
                 }
                 "count" => {
                     __McpCall::__mcp_6(
-                        ::mcp_runtime::__private::parse_arguments(__mcp_arguments)?,
+                        ::mcp_runtime::__private::parse_named(__mcp_arguments, &[])?,
                     )
                 }
                 "slow" => {
                     __McpCall::__mcp_7(
-                        ::mcp_runtime::__private::parse_arguments(__mcp_arguments)?,
+                        ::mcp_runtime::__private::parse_named(__mcp_arguments, &[])?,
                     )
                 }
                 _ => {
@@ -509,8 +498,8 @@ const _: () = {
                     __McpCall::__mcp_0(__mcp_args) => {
                         let __mcp_returned = <Forms>::point(
                                 self,
-                                __mcp_args.x,
-                                __mcp_args.y,
+                                __mcp_args.0,
+                                __mcp_args.1,
                             )
                             .await;
                         ::mcp_runtime::__private::IntoToolResult::into_tool_result(
@@ -518,7 +507,7 @@ const _: () = {
                         )
                     }
                     __McpCall::__mcp_1(__mcp_args) => {
-                        let __mcp_returned = <Forms>::try_point(self, __mcp_args.x);
+                        let __mcp_returned = <Forms>::try_point(self, __mcp_args.0);
                         ::mcp_runtime::__private::IntoToolResult::into_tool_result(
                             __mcp_returned.map(::mcp_runtime::__private::Json),
                         )
@@ -526,8 +515,8 @@ const _: () = {
                     __McpCall::__mcp_2(__mcp_args) => {
                         let __mcp_returned = <Forms>::r#type(
                             self,
-                            __mcp_args.region,
-                            __mcp_args.r#in,
+                            __mcp_args.0,
+                            __mcp_args.1,
                         );
                         ::mcp_runtime::__private::IntoToolResult::into_tool_result(
                             __mcp_returned,

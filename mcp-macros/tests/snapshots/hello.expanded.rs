@@ -12,32 +12,8 @@ impl Hello {
     }
 }
 const _: () = {
-    #[derive(
-        ::mcp_runtime::__private::serde::Deserialize,
-        ::mcp_runtime::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::mcp_runtime::__private::serde")]
-    #[schemars(crate = "::mcp_runtime::__private::schemars")]
-    #[allow(non_camel_case_types, non_snake_case)]
-    struct __mcp_args_add {
-        /// The first addend.
-        a: i64,
-        /// The second addend.
-        b: i64,
-    }
     const _: () = ::mcp_runtime::__private::assert_param::<i64>();
     const _: () = ::mcp_runtime::__private::assert_param::<i64>();
-    #[derive(
-        ::mcp_runtime::__private::serde::Deserialize,
-        ::mcp_runtime::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::mcp_runtime::__private::serde")]
-    #[schemars(crate = "::mcp_runtime::__private::schemars")]
-    #[allow(non_camel_case_types, non_snake_case)]
-    struct __mcp_args_echo {
-        /// The text to echo.
-        text: String,
-    }
     const _: () = ::mcp_runtime::__private::assert_param::<String>();
     static __MCP_RESOURCES: [::mcp_runtime::__private::ResourceDef; 0usize] = [];
     static __MCP_PROMPTS: [::mcp_runtime::__private::PromptDef; 0usize] = [];
@@ -53,7 +29,29 @@ const _: () = {
                 idempotent_hint: ::core::option::Option::Some(true),
                 open_world_hint: ::core::option::Option::None,
             },
-            input_schema: |g| g.root_schema_for::<__mcp_args_add>(),
+            input_schema: |g| ::mcp_runtime::__private::object_schema(
+                g,
+                &[
+                    ::mcp_runtime::__private::ParamSchema {
+                        name: "a",
+                        doc: ::core::option::Option::Some(
+                            ::core::concat!("The first addend."),
+                        ),
+                        header: ::core::option::Option::None,
+                        schema: ::mcp_runtime::__private::param_schema::<i64>,
+                        optional: ::mcp_runtime::__private::optional::<i64>,
+                    },
+                    ::mcp_runtime::__private::ParamSchema {
+                        name: "b",
+                        doc: ::core::option::Option::Some(
+                            ::core::concat!("The second addend."),
+                        ),
+                        header: ::core::option::Option::None,
+                        schema: ::mcp_runtime::__private::param_schema::<i64>,
+                        optional: ::mcp_runtime::__private::optional::<i64>,
+                    },
+                ],
+            ),
             output_schema: ::core::option::Option::Some(
                 ::mcp_runtime::__private::output_schema::<Sum>,
             ),
@@ -73,7 +71,20 @@ const _: () = {
                 idempotent_hint: ::core::option::Option::Some(true),
                 open_world_hint: ::core::option::Option::None,
             },
-            input_schema: |g| g.root_schema_for::<__mcp_args_echo>(),
+            input_schema: |g| ::mcp_runtime::__private::object_schema(
+                g,
+                &[
+                    ::mcp_runtime::__private::ParamSchema {
+                        name: "text",
+                        doc: ::core::option::Option::Some(
+                            ::core::concat!("The text to echo."),
+                        ),
+                        header: ::core::option::Option::None,
+                        schema: ::mcp_runtime::__private::param_schema::<String>,
+                        optional: ::mcp_runtime::__private::optional::<String>,
+                    },
+                ],
+            ),
             output_schema: ::core::option::Option::None,
             headers: &[],
             task: ::mcp_runtime::__private::TaskSupport::Forbidden,
@@ -117,18 +128,24 @@ const _: () = {
         > {
             #[allow(non_camel_case_types)]
             enum __McpCall {
-                __mcp_0(__mcp_args_add),
-                __mcp_1(__mcp_args_echo),
+                __mcp_0((i64, i64)),
+                __mcp_1((String,)),
             }
             let __mcp_call = match __mcp_name {
                 "add" => {
                     __McpCall::__mcp_0(
-                        ::mcp_runtime::__private::parse_arguments(__mcp_arguments)?,
+                        ::mcp_runtime::__private::parse_named(
+                            __mcp_arguments,
+                            &["a", "b"],
+                        )?,
                     )
                 }
                 "echo" => {
                     __McpCall::__mcp_1(
-                        ::mcp_runtime::__private::parse_arguments(__mcp_arguments)?,
+                        ::mcp_runtime::__private::parse_named(
+                            __mcp_arguments,
+                            &["text"],
+                        )?,
                     )
                 }
                 _ => {
@@ -142,15 +159,15 @@ const _: () = {
                     __McpCall::__mcp_0(__mcp_args) => {
                         let __mcp_returned = <Hello>::add(
                             self,
-                            __mcp_args.a,
-                            __mcp_args.b,
+                            __mcp_args.0,
+                            __mcp_args.1,
                         );
                         ::mcp_runtime::__private::IntoToolResult::into_tool_result(
                             ::mcp_runtime::__private::Json(__mcp_returned),
                         )
                     }
                     __McpCall::__mcp_1(__mcp_args) => {
-                        let __mcp_returned = <Hello>::echo(self, __mcp_args.text);
+                        let __mcp_returned = <Hello>::echo(self, __mcp_args.0);
                         ::mcp_runtime::__private::IntoToolResult::into_tool_result(
                             __mcp_returned,
                         )

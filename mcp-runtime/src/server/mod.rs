@@ -11,6 +11,7 @@
 //!   questions to the client in either era).
 //! - `tool` and `features`: what the macros describe, and how return values become results.
 
+mod args;
 pub(crate) mod bridge;
 mod capabilities;
 pub(crate) mod catalog;
@@ -40,6 +41,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
+pub use args::{NamedArgs, ParamSchema, object_schema, optional, param_schema, parse_named};
 pub use context::{Change, Context, ElicitResult};
 pub(crate) use context::{Emitter, Notifier};
 pub use features::{

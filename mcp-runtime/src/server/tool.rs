@@ -1,5 +1,6 @@
 //! Tool descriptions and the conversion of tool return values into results.
 
+use super::args::describe;
 use std::fmt::Display;
 
 use schemars::Schema;
@@ -51,31 +52,7 @@ pub fn parse_arguments<T: DeserializeOwned>(raw: Option<&RawValue>) -> Result<T,
         Some(json) => json,
     };
     serde_json::from_str(json)
-        .map_err(|_| ToolCallError::InvalidArguments(describe_failure::<T>(json)))
-}
-
-// Runs the slow, path-tracking parse only after the fast one failed.
-fn describe_failure<T: DeserializeOwned>(json: &str) -> String {
-    let de = &mut serde_json::Deserializer::from_str(json);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(_) => "invalid arguments".to_owned(),
-        Err(e) => {
-            let path = e.path().to_string();
-            let inner = strip_position(e.into_inner().to_string());
-            if path == "." || path.is_empty() {
-                format!("invalid arguments: {inner}")
-            } else {
-                format!("invalid arguments: `{path}`: {inner}")
-            }
-        }
-    }
-}
-
-fn strip_position(mut message: String) -> String {
-    if let Some(at) = message.rfind(" at line ") {
-        message.truncate(at);
-    }
-    message
+        .map_err(|_| ToolCallError::InvalidArguments(describe::<T>(None, json)))
 }
 
 /// Wraps a structured tool return value: it becomes `structuredContent` plus a text copy.
