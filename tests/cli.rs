@@ -155,6 +155,16 @@ impl Served {
 
     /// A 2026-07-28 `tools/call`, asking for log messages at `log_level` if given.
     fn modern_call(&self, tool: &str, arguments: Value, log_level: Option<&str>) -> Vec<Value> {
+        self.modern_call_with(&[], tool, arguments, log_level)
+    }
+
+    fn modern_call_with(
+        &self,
+        extra: &[(&str, &str)],
+        tool: &str,
+        arguments: Value,
+        log_level: Option<&str>,
+    ) -> Vec<Value> {
         let mut meta = json!({"io.modelcontextprotocol/protocolVersion": MODERN,
             "io.modelcontextprotocol/clientCapabilities": {}});
         if let Some(level) = log_level {
@@ -162,11 +172,12 @@ impl Served {
         }
         let call = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
             "params": {"name": tool, "arguments": arguments, "_meta": meta}});
-        let headers = [
+        let mut headers = vec![
             ("mcp-protocol-version", MODERN),
             ("mcp-method", "tools/call"),
             ("mcp-name", tool),
         ];
+        headers.extend_from_slice(extra);
         let (reply, messages) = self.post(&headers, call);
         assert_eq!(reply.status, 200, "{}", reply.body);
         messages
@@ -339,6 +350,26 @@ fn every_request_has_a_span() {
     assert_eq!(event["span"]["era"], "legacy");
     let logged = event["span"]["session"].as_str().unwrap();
     assert_eq!(logged, format!("{}…", &session[..8]));
+}
+
+/// Behind an authentication layer, the span names who called.
+#[test]
+fn the_span_names_the_principal() {
+    let served = Served::start(
+        "reinit",
+        &["--http", "127.0.0.1:0", "--log-format", "json"],
+        &[
+            ("RUST_LOG", "mcp_runtime::request=debug"),
+            ("MCP_API_KEYS", "alice=s3cret"),
+            ("MCP_STATE_KEY", "a-test-key-of-enough-length-for-hmac"),
+        ],
+    );
+    let auth = [("authorization", "Bearer s3cret")];
+    served.modern_call_with(&auth, "add", json!({"a": 1, "b": 2}), None);
+    let line = served.stderr_line(|l| l.contains("answered"));
+    let event: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(event["span"]["principal"], "alice", "{event}");
+    assert!(!line.contains("s3cret"), "the key is never logged: {line}");
 }
 
 #[test]
