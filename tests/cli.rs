@@ -3,12 +3,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use common::http::Reply;
 use serde_json::{Value, json};
 
 const MODERN: &str = "2026-07-28";
@@ -68,43 +68,14 @@ impl Served {
         }
     }
 
-    /// One HTTP/1.1 exchange on its own connection: status, headers (lower-cased) and body.
     fn http(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-        let mut tcp = TcpStream::connect(&self.authority).expect("connect");
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\ncontent-length: {}\r\n",
-            self.authority,
-            body.len()
-        );
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        tcp.write_all(format!("{head}\r\n{body}").as_bytes())
-            .expect("send");
-        let mut raw = String::new();
-        tcp.read_to_string(&mut raw).expect("read the response");
-        let (head, body) = raw.split_once("\r\n\r\n").expect("a response head");
-        let mut lines = head.lines();
-        let status = lines.next().expect("a status line")[9..12].parse().unwrap();
-        let headers = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(n, v)| (n.to_ascii_lowercase(), v.trim().to_owned()))
-            .collect();
-        Reply {
-            status,
-            headers,
-            body: unchunk(body),
-        }
+        common::http::exchange(&self.authority, method, path, headers, body)
     }
 
     /// A JSON-RPC POST to the endpoint; every message of the answer, JSON or SSE.
     fn post(&self, headers: &[(&str, &str)], message: Value) -> (Reply, Vec<Value>) {
-        let mut all = vec![
-            ("content-type", "application/json"),
-            ("accept", "application/json, text/event-stream"),
-        ];
-        all.extend_from_slice(headers);
-        let reply = self.http("POST", &self.path, &all, &message.to_string());
+        let body = message.to_string();
+        let reply = common::http::post(&self.authority, &self.path, headers, &body);
         let messages = if reply.header("content-type") == Some("text/event-stream") {
             reply
                 .body
@@ -202,38 +173,6 @@ impl Drop for Served {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A chunked body's data (an SSE answer is chunked); other bodies as they are.
-fn unchunk(body: &str) -> String {
-    let mut rest = body;
-    let mut out = String::new();
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            return body.to_owned();
-        };
-        if size == 0 {
-            return out;
-        }
-        out.push_str(&after[..size]);
-        rest = after[size..].trim_start_matches("\r\n");
-    }
-    body.to_owned()
 }
 
 fn log_messages(messages: &[Value]) -> Vec<&Value> {

@@ -84,6 +84,9 @@ pub struct Options {
     pub max_sessions: usize,
     /// The session store: `memory`, or a `redis://` URL (feature `redis`).
     pub store: String,
+    /// How long one operation of the Redis store may take, reconnection included, before the
+    /// request that needs it gets 503 with `Retry-After` (default 1 s).
+    pub store_timeout: Duration,
     /// A session store of your own, used instead of [`store`](Self::store).
     pub session_store: Option<Arc<dyn SessionStore>>,
     /// How many items a page of `tools/list`, `prompts/list`, ... holds.
@@ -112,6 +115,7 @@ impl Default for Options {
             max_retained: MemoryStore::DEFAULT_MAX_RETAINED,
             max_sessions: 1_000_000,
             store: "memory".into(),
+            store_timeout: Duration::from_secs(1),
             session_store: None,
             page_size: 100,
             wire_log: None,
@@ -291,6 +295,7 @@ async fn open_store(options: &Options) -> Result<&'static dyn SessionStore> {
                 url,
                 options.session_idle,
                 options.session_retention,
+                options.store_timeout,
             )
             .await?,
         ),

@@ -2,6 +2,8 @@
 //! client SDKs, and validating what the server sent against the spec's JSON schemas.
 #![allow(dead_code)]
 
+pub(crate) mod http;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -618,8 +620,12 @@ pub(crate) struct RedisServer {
 
 impl RedisServer {
     pub(crate) fn start() -> Self {
+        Self::start_on(free_port())
+    }
+
+    /// A Redis on `port` (to bring one back where the servers expect it).
+    pub(crate) fn start_on(port: u16) -> Self {
         let binary = redis_binary();
-        let port = free_port();
         let mut child = Command::new(binary)
             .args([
                 "--port",
@@ -652,6 +658,32 @@ impl RedisServer {
             child,
             url: format!("redis://127.0.0.1:{port}/"),
         }
+    }
+
+    /// The port it listens on.
+    pub(crate) fn port(&self) -> u16 {
+        let port = self.url.trim_end_matches('/').rsplit(':').next();
+        port.and_then(|p| p.parse().ok())
+            .expect("a port in the URL")
+    }
+
+    /// Freezes the process (SIGSTOP): connections stay open and nothing answers, as when a
+    /// Redis host hangs.
+    pub(crate) fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a frozen process go on (SIGCONT).
+    pub(crate) fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, which: &str) {
+        let status = Command::new("kill")
+            .args([which, &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill {which} failed");
     }
 }
 

@@ -51,6 +51,11 @@ pub struct ServeFlags {
     #[arg(long, env = "MCP_STORE", value_name = "URL", default_value = "memory")]
     pub store: String,
 
+    /// Fail a session-store operation (Redis) that takes longer than this many seconds: the
+    /// request gets 503 with Retry-After instead of waiting for the store.
+    #[arg(long, env = "MCP_STORE_TIMEOUT", value_name = "SECS", default_value = "1", value_parser = secs)]
+    pub store_timeout: Duration,
+
     /// End legacy sessions idle this many seconds.
     #[arg(long, env = "MCP_SESSION_IDLE", value_name = "SECS", default_value = "1800", value_parser = whole_secs)]
     pub session_idle: Duration,
@@ -179,6 +184,7 @@ impl From<ServeFlags> for Options {
             max_retained: flags.max_retained,
             max_sessions: flags.max_sessions,
             store: flags.store,
+            store_timeout: flags.store_timeout,
             session_store: None,
             page_size: flags.page_size,
             wire_log: flags.wire_log,

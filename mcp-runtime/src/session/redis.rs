@@ -7,10 +7,11 @@
 //! re-initialization policy may restore it.
 
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::store::{Loaded, SessionStore, StoreError, StoreFuture};
 use super::{SessionId, StoredSession};
@@ -22,6 +23,8 @@ pub(crate) struct RedisStore {
     prefix: String,
     idle: Duration,
     retention: Duration,
+    /// How long one operation may take, reconnection included, before it fails.
+    timeout: Duration,
 }
 
 impl fmt::Debug for RedisStore {
@@ -29,6 +32,7 @@ impl fmt::Debug for RedisStore {
         f.debug_struct("RedisStore")
             .field("prefix", &self.prefix)
             .field("idle", &self.idle)
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -37,22 +41,49 @@ fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
+fn timed_out(timeout: Duration) -> StoreError {
+    StoreError::Unavailable(format!("Redis did not answer within {timeout:?}"))
+}
+
 impl RedisStore {
     /// Connects to `url` (`redis://host:port/db`). Sessions expire after `idle` and their
-    /// records are retained for `retention` after that.
+    /// records are retained for `retention` after that. Every operation, a reconnection
+    /// included, fails after `timeout`, so that a Redis outage costs a request at most that
+    /// long; the connection is re-established in the background.
     pub(crate) async fn connect(
         url: &str,
         idle: Duration,
         retention: Duration,
+        timeout: Duration,
     ) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(unavailable)?;
-        let conn = ConnectionManager::new(client).await.map_err(unavailable)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(2)
+            .set_max_delay(timeout);
+        let conn =
+            tokio::time::timeout(timeout, ConnectionManager::new_with_config(client, config))
+                .await
+                .map_err(|_| timed_out(timeout))?
+                .map_err(unavailable)?;
         Ok(Self {
             conn,
             prefix: "mcp:session".into(),
             idle,
             retention,
+            timeout,
         })
+    }
+
+    /// `op`, failed as unavailable when Redis does not answer within the timeout.
+    async fn bounded<T>(
+        &self,
+        op: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        tokio::time::timeout(self.timeout, op)
+            .await
+            .map_err(|_| timed_out(self.timeout))?
     }
 
     fn live_key(&self, id: &str) -> String {
@@ -77,7 +108,7 @@ impl SessionStore for RedisStore {
     fn load(&self, id: SessionId) -> StoreFuture<'_, Option<Loaded>> {
         let id = id.to_string();
         let mut conn = self.conn.clone();
-        Box::pin(async move {
+        Box::pin(self.bounded(async move {
             let keys = [self.live_key(&id), self.retained_key(&id)];
             let (live, retained): (Option<String>, Option<String>) =
                 conn.mget(&keys).await.map_err(unavailable)?;
@@ -86,12 +117,12 @@ impl SessionStore for RedisStore {
                 (None, Some(json)) => Some(Loaded::Expired(serde_json::from_str(&json)?)),
                 (None, None) => None,
             })
-        })
+        }))
     }
 
     fn save(&self, session: StoredSession) -> StoreFuture<'_, ()> {
         let mut conn = self.conn.clone();
-        Box::pin(async move {
+        Box::pin(self.bounded(async move {
             let json = serde_json::to_string(&session)?;
             let (idle, retained) = self.ttls();
             redis::pipe()
@@ -103,13 +134,13 @@ impl SessionStore for RedisStore {
                 .query_async::<()>(&mut conn)
                 .await
                 .map_err(unavailable)
-        })
+        }))
     }
 
     fn touch(&self, id: SessionId) -> StoreFuture<'_, ()> {
         let id = id.to_string();
         let mut conn = self.conn.clone();
-        Box::pin(async move {
+        Box::pin(self.bounded(async move {
             let (idle, retained) = self.ttls();
             redis::pipe()
                 .pexpire(self.live_key(&id), idle as i64)
@@ -119,7 +150,7 @@ impl SessionStore for RedisStore {
                 .query_async::<()>(&mut conn)
                 .await
                 .map_err(unavailable)
-        })
+        }))
     }
 
     // The live key expires by itself; the retained key already holds the record.
@@ -130,15 +161,15 @@ impl SessionStore for RedisStore {
     fn remove(&self, id: SessionId) -> StoreFuture<'_, ()> {
         let id = id.to_string();
         let mut conn = self.conn.clone();
-        Box::pin(async move {
+        Box::pin(self.bounded(async move {
             let keys = [self.live_key(&id), self.retained_key(&id)];
             conn.del::<_, ()>(&keys).await.map_err(unavailable)
-        })
+        }))
     }
 
     fn shared_secret(&self) -> StoreFuture<'_, Option<Vec<u8>>> {
         let mut conn = self.conn.clone();
-        Box::pin(async move {
+        Box::pin(self.bounded(async move {
             let key = format!("{}:deployment-secret", self.prefix);
             let mut fresh = [0u8; 32];
             getrandom::fill(&mut fresh).map_err(|e| StoreError::Unavailable(e.to_string()))?;
@@ -153,6 +184,6 @@ impl SessionStore for RedisStore {
                 .map_err(unavailable)?;
             let secret: Option<String> = conn.get(&key).await.map_err(unavailable)?;
             Ok(secret.map(String::into_bytes))
-        })
+        }))
     }
 }

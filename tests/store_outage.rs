@@ -1,0 +1,111 @@
+//! A Redis outage fails fast: what needs the store gets 503 with `Retry-After` within the
+//! store timeout, sessions already in memory keep answering, and the connection comes back by
+//! itself. A real `redis-server`, frozen (SIGSTOP) or killed and started again.
+#![cfg(feature = "redis")]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::http::{Reply, post};
+use common::{HttpServer, RedisServer};
+use serde_json::json;
+
+const LEGACY: &str = "2025-11-25";
+
+/// Well above the store timeout the server is given (0.5 s) plus a reconnection, and far
+/// below the many seconds a client waited before the timeout existed.
+const FAIL_FAST: Duration = Duration::from_secs(5);
+
+fn path(server: &HttpServer) -> String {
+    let url = server.url.trim_start_matches("http://");
+    url[url.find('/').expect("a path")..].to_owned()
+}
+
+fn initialize(server: &HttpServer) -> Reply {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": LEGACY, "capabilities": {},
+        "clientInfo": {"name": "outage-test", "version": "1"}}});
+    post(server.authority(), &path(server), &[], &body.to_string())
+}
+
+fn add(server: &HttpServer, session: &str) -> Reply {
+    let body = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "add", "arguments": {"a": 2, "b": 40}}});
+    let headers = [
+        ("mcp-session-id", session),
+        ("mcp-protocol-version", LEGACY),
+    ];
+    post(
+        server.authority(),
+        &path(server),
+        &headers,
+        &body.to_string(),
+    )
+}
+
+/// `initialize` while the store is out: 503, `Retry-After`, an error that says why, and soon.
+fn refused_fast(server: &HttpServer) {
+    let started = Instant::now();
+    let refused = initialize(server);
+    let waited = started.elapsed();
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert_eq!(refused.header("retry-after"), Some("5"));
+    assert!(
+        refused.body.contains("the session store is unavailable"),
+        "{}",
+        refused.body
+    );
+    assert!(waited < FAIL_FAST, "answered after {waited:?}");
+}
+
+/// The store is back: a new session opens again, after the reconnection the runtime makes by
+/// itself (a few tries, as a client retrying after `Retry-After` would).
+fn opens_again(server: &HttpServer) {
+    for _ in 0..40 {
+        if initialize(server).status == 200 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!("no session could be opened after the store came back");
+}
+
+#[test]
+fn a_hung_redis_costs_a_request_the_store_timeout_and_live_sessions_go_on() {
+    let redis = RedisServer::start();
+    let args = ["--store", &redis.url, "--store-timeout", "0.5"];
+    let server = HttpServer::start("hello", &args, &[]);
+    let opened = initialize(&server);
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    let session = opened
+        .header("mcp-session-id")
+        .expect("a session")
+        .to_owned();
+
+    redis.pause();
+    refused_fast(&server);
+    // The session this process holds needs no store to answer a call.
+    let started = Instant::now();
+    let call = add(&server, &session);
+    assert_eq!(call.status, 200, "{}", call.body);
+    assert!(call.body.contains("42"), "{}", call.body);
+    assert!(started.elapsed() < FAIL_FAST);
+
+    redis.resume();
+    opens_again(&server);
+}
+
+#[test]
+fn a_redis_that_dies_and_comes_back_is_reconnected() {
+    let redis = RedisServer::start();
+    let port = redis.port();
+    let args = ["--store", &redis.url, "--store-timeout", "0.5"];
+    let server = HttpServer::start("hello", &args, &[]);
+    assert_eq!(initialize(&server).status, 200);
+
+    drop(redis);
+    refused_fast(&server);
+    let _redis = RedisServer::start_on(port);
+    opens_again(&server);
+}
