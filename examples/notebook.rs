@@ -46,23 +46,23 @@ struct Page {
 impl Notebook {
     /// Append a note to this session's page and return the page.
     #[tool]
-    async fn note(&self, session: Session<Notes>, text: String) -> Page {
+    async fn note(&self, session: Session<Notes>, text: String) -> Result<Page, StateError> {
         let max = self.max_notes;
         let notes = session
             .update(|notes| {
-                notes.lines.push(text);
+                notes.lines.push(text.clone());
                 let excess = notes.lines.len().saturating_sub(max);
                 notes.lines.drain(..excess);
                 notes.lines.clone()
             })
-            .await;
+            .await?;
         tracing::info!(notes = notes.len(), "noted");
         let client = session
             .initialize_record()
             .client_info
             .as_ref()
             .map(|c| c.name.clone());
-        Page { client, notes }
+        Ok(Page { client, notes })
     }
 }
 

@@ -62,7 +62,7 @@ impl Counter {
 
     /// Count a visit by the caller.
     #[tool]
-    async fn count(&self, ctx: Context, session: Session<Visits>) -> Tally {
+    async fn count(&self, ctx: Context, session: Session<Visits>) -> Result<Tally, StateError> {
         // The request's caller, in both eras: a 2026-07-28 request has no session to carry it.
         let caller = ctx
             .principal()
@@ -78,12 +78,12 @@ impl Counter {
                 visits.count += 1;
                 visits.count
             })
-            .await;
-        Tally {
+            .await?;
+        Ok(Tally {
             caller,
             session,
             total,
-        }
+        })
     }
 
     /// A request named a session this server no longer has: resume it for an authenticated

@@ -24,12 +24,12 @@ struct Resuming;
 impl Resuming {
     /// Increment this session's tally.
     #[tool]
-    async fn bump(&self, session: Session<Tally>) -> String {
+    async fn bump(&self, session: Session<Tally>) -> Result<String, StateError> {
         let n = session.update(|t| {
             t.n += 1;
             t.n
         });
-        n.await.to_string()
+        Ok(n.await?.to_string())
     }
 
     /// Who the session belongs to, and which client opened it.
@@ -63,14 +63,14 @@ struct Restoring;
 impl Restoring {
     /// Increment this session's tally.
     #[tool]
-    async fn bump(&self, session: Session<Tally>) -> String {
-        session
+    async fn bump(&self, session: Session<Tally>) -> Result<String, StateError> {
+        Ok(session
             .update(|t| {
                 t.n += 1;
                 t.n
             })
-            .await
-            .to_string()
+            .await?
+            .to_string())
     }
 }
 

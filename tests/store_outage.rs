@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::http::{Reply, post};
 use common::{HttpServer, RedisServer};
-use serde_json::json;
+use serde_json::{Value, json};
 
 const LEGACY: &str = "2025-11-25";
 
@@ -108,4 +108,83 @@ fn a_redis_that_dies_and_comes_back_is_reconnected() {
     refused_fast(&server);
     let _redis = RedisServer::start_on(port);
     opens_again(&server);
+}
+
+/// A state change the store cannot take is an error to the tool and its client, and is undone:
+/// never a silent success.
+#[test]
+fn a_state_change_that_cannot_be_saved_is_an_error_and_is_undone() {
+    let redis = RedisServer::start();
+    let args = ["--store", &redis.url, "--store-timeout", "0.5"];
+    let server = HttpServer::start("notebook", &args, &[]);
+    let opened = initialize(&server);
+    let session = opened
+        .header("mcp-session-id")
+        .expect("a session")
+        .to_owned();
+    let note = |text: &str| {
+        let body = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+            "params": {"name": "note", "arguments": {"text": text}}});
+        let headers = [
+            ("mcp-session-id", session.as_str()),
+            ("mcp-protocol-version", LEGACY),
+        ];
+        let reply = post(
+            server.authority(),
+            &path(&server),
+            &headers,
+            &body.to_string(),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let answer: Value = serde_json::from_str(&reply.body).unwrap();
+        assert!(answer["result"].is_object(), "{answer}");
+        answer["result"].clone()
+    };
+    assert_eq!(note("kept")["structuredContent"]["notes"], json!(["kept"]));
+
+    // Frozen, the store may still take the write once it wakes: the client is told so.
+    redis.pause();
+    let unconfirmed = note("maybe");
+    assert_eq!(unconfirmed["isError"], true, "{unconfirmed}");
+    let text = unconfirmed["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("may not have been saved"), "{text}");
+    redis.resume();
+    // As a client retrying after the error would, until the store answers again.
+    let retried = |text: &str| {
+        let mut result = Value::Null;
+        for _ in 0..40 {
+            result = note(text);
+            if result["isError"] != true {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        result
+    };
+    // The next change starts from what the store holds, whatever became of that one.
+    let after = retried("after");
+    let notes = after["structuredContent"]["notes"].clone();
+    assert!(notes.is_array(), "{after}");
+    let first = notes.as_array().unwrap().first().cloned();
+    assert_eq!(first, Some(json!("kept")), "{notes}");
+    assert_eq!(notes.as_array().unwrap().last(), Some(&json!("after")));
+
+    // Gone, it took nothing: the change is undone and the client told it was not saved.
+    let port = redis.port();
+    drop(redis);
+    let refused = note("lost");
+    assert_eq!(refused["isError"], true, "{refused}");
+    let text = refused["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("the session state was not saved"), "{text}");
+    let _redis = RedisServer::start_on(port);
+    let after = retried("back");
+    let notes = after["structuredContent"]["notes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !notes.contains(&json!("lost")),
+        "an unsaved change came back: {after}"
+    );
+    assert_eq!(notes.last(), Some(&json!("back")), "{after}");
 }

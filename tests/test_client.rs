@@ -44,14 +44,14 @@ impl Shop {
 
     /// Counts visits in the session.
     #[tool]
-    async fn visit(&self, session: Session<Visits>) -> String {
-        session
+    async fn visit(&self, session: Session<Visits>) -> Result<String, StateError> {
+        Ok(session
             .update(|v| {
                 v.count += 1;
                 v.count
             })
-            .await
-            .to_string()
+            .await?
+            .to_string())
     }
 
     /// A gone session comes back at 100 visits.

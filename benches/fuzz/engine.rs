@@ -83,14 +83,14 @@ impl Target {
 
     /// Count calls in the session.
     #[tool]
-    async fn bump(&self, session: Session<Count>) -> String {
-        session
+    async fn bump(&self, session: Session<Count>) -> Result<String, StateError> {
+        Ok(session
             .update(|c| {
                 c.n += 1;
                 c.n
             })
-            .await
-            .to_string()
+            .await?
+            .to_string())
     }
 
     /// An item.

@@ -35,7 +35,7 @@ pub use mcp_macros::resource;
 pub use mcp_macros::tool;
 pub use serve::{LogFormat, Options, Serve, ServeFlags, Transport, router};
 pub use server::{Change, Context, ElicitResult, RequestError, Server};
-pub use session::{Headers, Issuer, NewSession, Reinit, ReinitRequest, Session};
+pub use session::{Headers, Issuer, NewSession, Reinit, ReinitRequest, Session, StateError};
 
 /// Errors of serving.
 #[derive(Debug, thiserror::Error)]
@@ -74,7 +74,7 @@ pub mod prelude {
     #[doc(no_inline)]
     pub use crate::{
         Change, Context, Issuer, NewSession, Principal, Reinit, ReinitRequest, Serve, Session,
-        complete, mcp_server, on_initialize, on_reinit, prompt, resource, tool,
+        StateError, complete, mcp_server, on_initialize, on_reinit, prompt, resource, tool,
     };
     #[doc(no_inline)]
     pub use schemars::JsonSchema;

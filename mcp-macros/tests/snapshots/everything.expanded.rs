@@ -28,15 +28,21 @@ impl Forms {
         form.name
     }
     /// Counts in the caller's session; may run as a task.
-    async fn count(&self, session: Session<Visits>, ctx: Context) -> String {
+    async fn count(
+        &self,
+        session: Session<Visits>,
+        ctx: Context,
+    ) -> Result<String, StateError> {
         ctx.progress(1.0, None, None);
-        session
-            .update(|v| {
-                v.count += 1;
-                v.count
-            })
-            .await
-            .to_string()
+        Ok(
+            session
+                .update(|v| {
+                    v.count += 1;
+                    v.count
+                })
+                .await?
+                .to_string(),
+        )
     }
     /// Only runs as a task.
     async fn slow(&self) -> String {

@@ -43,6 +43,11 @@ pub(crate) struct SessionEntry<T> {
     stream: Mutex<Option<Outlet>>,
     subscriptions: Mutex<Vec<Box<str>>>,
     pub(crate) state: RwLock<T>,
+    /// The version of the state last committed to the store (see `StoredSession::version`).
+    version: AtomicU64,
+    /// Serializes this process's updates of the state, so that one update never builds on
+    /// another's uncommitted change.
+    pub(crate) writer: tokio::sync::Mutex<()>,
 }
 
 impl<T> fmt::Debug for SessionEntry<T> {
@@ -76,7 +81,18 @@ impl<T> SessionEntry<T> {
             stream: Mutex::new(None),
             subscriptions: Mutex::new(Vec::new()),
             state: RwLock::new(state),
+            version: AtomicU64::new(0),
+            writer: tokio::sync::Mutex::const_new(()),
         }
+    }
+
+    /// The version of the state last committed to the store.
+    pub(crate) fn state_version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_state_version(&self, version: u64) {
+        self.version.store(version, Ordering::Release);
     }
 
     /// Rebuilds a session from a stored record (rehydration or `restore`).
@@ -84,6 +100,7 @@ impl<T> SessionEntry<T> {
         let principal = stored.principal.as_deref().map(Principal::new);
         let mut entry = Self::new(id, stored.initialize.clone(), principal, state, now);
         entry.created_ms = stored.created_ms;
+        entry.set_state_version(stored.version);
         if let Some(level) = stored.log_level {
             entry.set_log_level(level);
         }
@@ -214,6 +231,7 @@ impl<T: Serialize> SessionEntry<T> {
             log_level: self.log_level(),
             created_ms: self.created_ms,
             state,
+            version: self.state_version(),
         }
     }
 

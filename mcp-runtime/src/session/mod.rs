@@ -73,7 +73,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 pub(crate) use entry::{Lookup, SessionEntry, SessionMap};
-pub use handle::Session;
+pub use handle::{Session, StateError};
 pub use headers::Headers;
 pub use record::{InitializeRecord, StoredSession};
 #[cfg(feature = "redis")]
@@ -81,7 +81,7 @@ pub(crate) use redis::RedisStore;
 pub(crate) use reinit::ReinitPolicy;
 pub use reinit::{Issuer, NewSession, Reinit, ReinitRequest};
 pub(crate) use store::MemoryStore;
-pub use store::{Loaded, SessionStore, StoreError, StoreFuture};
+pub use store::{Loaded, Saved, SessionStore, StoreError, StoreFuture};
 
 /// A session id, verifiable by the deployment that issued it: a 128-bit nonce (this process's
 /// random instance number, then 64 random bits) and a 128-bit tag, HMAC-SHA256 of the nonce

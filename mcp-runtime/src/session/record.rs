@@ -36,4 +36,9 @@ pub struct StoredSession {
     pub created_ms: u64,
     /// The user's session state, serialized.
     pub state: Box<RawValue>,
+    /// How many times the state was committed: a conditional save
+    /// ([`SessionStore::save_if`](super::SessionStore::save_if)) writes only over the version it
+    /// read, so that concurrent updates on different replicas are never lost.
+    #[serde(default)]
+    pub version: u64,
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use super::store::{Loaded, SessionStore, StoreError, StoreFuture};
+use super::store::{Loaded, Saved, SessionStore, StoreError, StoreFuture};
 use super::{SessionId, StoredSession};
 
 /// See the module docs.
@@ -37,12 +37,35 @@ impl fmt::Debug for RedisStore {
     }
 }
 
+/// The conditional save, in one round trip: writes the record (both keys) when the stored one
+/// has version `ARGV[1]` or there is none; otherwise returns the stored record.
+static SAVE_IF: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        r"
+        local current = redis.call('GET', KEYS[1]) or redis.call('GET', KEYS[2])
+        if current then
+            local ok, record = pcall(cjson.decode, current)
+            local version = 0
+            if ok and type(record) == 'table' and type(record['version']) == 'number' then
+                version = record['version']
+            end
+            if version ~= tonumber(ARGV[1]) then
+                return current
+            end
+        end
+        redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+        redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4])
+        return false
+        ",
+    )
+});
+
 fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
 fn timed_out(timeout: Duration) -> StoreError {
-    StoreError::Unavailable(format!("Redis did not answer within {timeout:?}"))
+    StoreError::TimedOut(timeout)
 }
 
 impl RedisStore {
@@ -134,6 +157,34 @@ impl SessionStore for RedisStore {
                 .query_async::<()>(&mut conn)
                 .await
                 .map_err(unavailable)
+        }))
+    }
+
+    fn save_if(&self, session: StoredSession, expected: u64) -> StoreFuture<'_, Saved> {
+        let mut conn = self.conn.clone();
+        Box::pin(self.bounded(async move {
+            let json = serde_json::to_string(&session)?;
+            let (idle, retained) = self.ttls();
+            let current: Option<String> = SAVE_IF
+                .key(self.live_key(&session.id))
+                .key(self.retained_key(&session.id))
+                .arg(expected)
+                .arg(&json)
+                .arg(idle)
+                .arg(retained)
+                .invoke_async(&mut conn)
+                .await
+                .map_err(|e| {
+                    if e.is_timeout() {
+                        timed_out(self.timeout)
+                    } else {
+                        unavailable(e)
+                    }
+                })?;
+            Ok(match current {
+                None => Saved::Written,
+                Some(json) => Saved::Conflict(Box::new(serde_json::from_str(&json)?)),
+            })
         }))
     }
 

@@ -35,8 +35,8 @@ pub enum ReinitPolicy {
 /// impl Wizard {
 ///     /// The next step.
 ///     #[tool]
-///     async fn next(&self, session: Session<Progress>) -> String {
-///         session.update(|p| { p.step += 1; p.step }).await.to_string()
+///     async fn next(&self, session: Session<Progress>) -> Result<String, StateError> {
+///         Ok(session.update(|p| { p.step += 1; p.step }).await?.to_string())
 ///     }
 ///
 ///     /// A session that is gone comes back where the store left it, or at the start; only

@@ -21,6 +21,9 @@ pub enum StoreError {
     /// The store could not be reached or refused the command.
     #[error("session store unavailable: {0}")]
     Unavailable(String),
+    /// The store did not answer in time: a write may or may not have happened.
+    #[error("session store did not answer within {0:?}")]
+    TimedOut(std::time::Duration),
     /// A record did not parse.
     #[error("corrupt session record: {0}")]
     Corrupt(#[from] serde_json::Error),
@@ -33,6 +36,15 @@ pub enum Loaded {
     Live(StoredSession),
     /// Expired, and retained: the policy may restore it.
     Expired(StoredSession),
+}
+
+/// What a conditional save ([`SessionStore::save_if`]) did.
+#[derive(Debug)]
+pub enum Saved {
+    /// The record was written.
+    Written,
+    /// Another process committed first: the store's record, to apply the change to again.
+    Conflict(Box<StoredSession>),
 }
 
 /// A session store. Live sessions are served from memory; the store is consulted when a
@@ -49,6 +61,15 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
 
     /// Writes a live session (on `initialize`, resume, and state changes).
     fn save(&self, session: StoredSession) -> StoreFuture<'_, ()>;
+
+    /// Writes a session's changed state only if the store still holds version `expected` of
+    /// it (or nothing), in one step; otherwise returns what it holds. `session.version` is the
+    /// new version. The default, for stores no other process writes to, always writes.
+    fn save_if(&self, session: StoredSession, expected: u64) -> StoreFuture<'_, Saved> {
+        let _ = expected;
+        let save = self.save(session);
+        Box::pin(async move { save.await.map(|()| Saved::Written) })
+    }
 
     /// Marks a live session as used now.
     fn touch(&self, id: SessionId) -> StoreFuture<'_, ()>;

@@ -26,12 +26,12 @@ struct Tally {
     n: u64,
 }
 
-async fn count(session: Session<Tally>) -> String {
+async fn count(session: Session<Tally>) -> Result<String, StateError> {
     let n = session.update(|t| {
         t.n += 1;
         t.n
     });
-    n.await.to_string()
+    Ok(n.await?.to_string())
 }
 
 struct Rejecting;
@@ -40,7 +40,7 @@ struct Rejecting;
 impl Rejecting {
     /// Count a visit.
     #[tool]
-    async fn bump(&self, session: Session<Tally>) -> String {
+    async fn bump(&self, session: Session<Tally>) -> Result<String, StateError> {
         count(session).await
     }
 }
@@ -51,7 +51,7 @@ struct Restoring;
 impl Restoring {
     /// Count a visit.
     #[tool]
-    async fn bump(&self, session: Session<Tally>) -> String {
+    async fn bump(&self, session: Session<Tally>) -> Result<String, StateError> {
         count(session).await
     }
 }
@@ -82,7 +82,7 @@ impl Deciding {
 impl Deciding {
     /// Count a visit.
     #[tool]
-    async fn bump(&self, session: Session<Tally>) -> String {
+    async fn bump(&self, session: Session<Tally>) -> Result<String, StateError> {
         count(session).await
     }
 

@@ -1,0 +1,114 @@
+//! Two replicas of the notebook share one Redis, and one client session goes to either of them:
+//! no update is lost, whichever replica makes it and however they interleave.
+#![cfg(feature = "redis")]
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use common::http::post;
+use common::{HttpServer, RedisServer};
+use serde_json::{Value, json};
+
+const LEGACY: &str = "2025-11-25";
+
+fn path(server: &HttpServer) -> String {
+    let url = server.url.trim_start_matches("http://");
+    url[url.find('/').expect("a path")..].to_owned()
+}
+
+/// A legacy session opened on `server`.
+fn open(server: &HttpServer) -> String {
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": LEGACY, "capabilities": {},
+        "clientInfo": {"name": "replicas-test", "version": "1"}}});
+    let reply = post(server.authority(), &path(server), &[], &init.to_string());
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let session = reply
+        .header("mcp-session-id")
+        .expect("a session")
+        .to_owned();
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    let headers = [
+        ("mcp-session-id", session.as_str()),
+        ("mcp-protocol-version", LEGACY),
+    ];
+    post(
+        server.authority(),
+        &path(server),
+        &headers,
+        &initialized.to_string(),
+    );
+    session
+}
+
+/// `note` on `server`: the session's notes after it.
+fn note(server: &HttpServer, session: &str, text: &str) -> Vec<String> {
+    // Calls in flight at once on one session need ids of their own.
+    static NEXT_ID: AtomicU64 = AtomicU64::new(2);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let call = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+        "params": {"name": "note", "arguments": {"text": text}}});
+    let headers = [
+        ("mcp-session-id", session),
+        ("mcp-protocol-version", LEGACY),
+    ];
+    let reply = post(
+        server.authority(),
+        &path(server),
+        &headers,
+        &call.to_string(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let answer: Value = serde_json::from_str(&reply.body).expect("a JSON answer");
+    let result = &answer["result"];
+    assert_eq!(result["isError"], Value::Null, "{answer}");
+    serde_json::from_value(result["structuredContent"]["notes"].clone()).expect("notes")
+}
+
+fn replicas(redis: &RedisServer) -> (HttpServer, HttpServer) {
+    let args = ["--store", &redis.url];
+    (
+        HttpServer::start("notebook", &args, &[]),
+        HttpServer::start("notebook", &args, &[]),
+    )
+}
+
+#[test]
+fn alternating_replicas_keep_every_note() {
+    let redis = RedisServer::start();
+    let (a, b) = replicas(&redis);
+    let session = open(&a);
+    assert_eq!(note(&a, &session, "a1"), ["a1"]);
+    assert_eq!(note(&b, &session, "b2"), ["a1", "b2"]);
+    // `a` still holds the session in memory, with only its own note: its update must build on
+    // what `b` committed.
+    assert_eq!(note(&a, &session, "a3"), ["a1", "b2", "a3"]);
+    assert_eq!(note(&b, &session, "b4"), ["a1", "b2", "a3", "b4"]);
+}
+
+#[test]
+fn concurrent_updates_on_both_replicas_all_survive() {
+    let redis = RedisServer::start();
+    let (a, b) = replicas(&redis);
+    let session = open(&a);
+    const EACH: usize = 20;
+    std::thread::scope(|scope| {
+        for (name, replica) in [("a", &a), ("b", &b)] {
+            for writer in 0..2 {
+                let session = &session;
+                scope.spawn(move || {
+                    for i in 0..EACH {
+                        note(replica, session, &format!("{name}{writer}-{i}"));
+                    }
+                });
+            }
+        }
+    });
+    let mut notes = note(&a, &session, "last");
+    assert_eq!(notes.pop().as_deref(), Some("last"));
+    assert_eq!(notes.len(), 4 * EACH, "an update was lost: {notes:?}");
+    notes.sort();
+    notes.dedup();
+    assert_eq!(notes.len(), 4 * EACH, "an update was applied twice");
+}
