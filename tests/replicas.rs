@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::http::post;
+use common::http::{Reply, exchange, post};
 use common::{HttpServer, RedisServer};
 use serde_json::{Value, json};
 
@@ -44,6 +44,16 @@ fn open(server: &HttpServer) -> String {
 
 /// `note` on `server`: the session's notes after it.
 fn note(server: &HttpServer, session: &str, text: &str) -> Vec<String> {
+    let reply = call(server, session, text);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let answer: Value = serde_json::from_str(&reply.body).expect("a JSON answer");
+    let result = &answer["result"];
+    assert_eq!(result["isError"], Value::Null, "{answer}");
+    serde_json::from_value(result["structuredContent"]["notes"].clone()).expect("notes")
+}
+
+/// `note` on `server`, as it was answered.
+fn call(server: &HttpServer, session: &str, text: &str) -> Reply {
     // Calls in flight at once on one session need ids of their own.
     static NEXT_ID: AtomicU64 = AtomicU64::new(2);
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
@@ -53,17 +63,12 @@ fn note(server: &HttpServer, session: &str, text: &str) -> Vec<String> {
         ("mcp-session-id", session),
         ("mcp-protocol-version", LEGACY),
     ];
-    let reply = post(
+    post(
         server.authority(),
         &path(server),
         &headers,
         &call.to_string(),
-    );
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let answer: Value = serde_json::from_str(&reply.body).expect("a JSON answer");
-    let result = &answer["result"];
-    assert_eq!(result["isError"], Value::Null, "{answer}");
-    serde_json::from_value(result["structuredContent"]["notes"].clone()).expect("notes")
+    )
 }
 
 fn replicas(redis: &RedisServer) -> (HttpServer, HttpServer) {
@@ -111,4 +116,37 @@ fn concurrent_updates_on_both_replicas_all_survive() {
     notes.sort();
     notes.dedup();
     assert_eq!(notes.len(), 4 * EACH, "an update was applied twice");
+}
+
+#[test]
+fn delete_ends_the_session_on_every_replica_for_good() {
+    let redis = RedisServer::start();
+    let (a, b) = replicas(&redis);
+    let session = open(&a);
+    // Both replicas hold it in memory.
+    note(&a, &session, "on a");
+    note(&b, &session, "on b");
+    let headers = [
+        ("mcp-session-id", session.as_str()),
+        ("mcp-protocol-version", LEGACY),
+    ];
+    let deleted = exchange(a.authority(), "DELETE", &path(&a), &headers, "");
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    assert_eq!(call(&a, &session, "after").status, 404);
+    // The other replica hears of it at once (Redis pub/sub); a few tries allow for the hop.
+    let mut on_b = call(&b, &session, "after");
+    for _ in 0..40 {
+        if on_b.status == 404 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        on_b = call(&b, &session, "after");
+    }
+    assert_eq!(on_b.status, 404, "{}", on_b.body);
+    // A replica that never saw it finds it ended, and `restore` does not bring it back.
+    let args = ["--store", &redis.url];
+    let c = HttpServer::start("notebook", &args, &[]);
+    let on_c = call(&c, &session, "after");
+    assert_eq!(on_c.status, 404, "{}", on_c.body);
+    assert!(on_c.body.contains("session ended"), "{}", on_c.body);
 }

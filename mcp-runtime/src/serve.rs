@@ -277,6 +277,8 @@ pub(crate) async fn start<S: Server>(server: S, options: &Options) -> Result<Sta
         sessions,
         options.page_size,
     )));
+    // A session ended on another replica ends here too.
+    store.watch_ended(Box::new(|id| dispatcher.sessions.forget(id)));
     Ok((dispatcher, wire))
 }
 

@@ -148,6 +148,7 @@ impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> Session<
                     self.entry.set_state_version(expected.wrapping_add(1));
                     return Ok(result);
                 }
+                Ok(Saved::Ended) => return Err(StateError::Ended),
                 Ok(Saved::Conflict(latest)) => {
                     let committed = serde_json::from_str::<T>(latest.state.get())
                         .map_err(|e| StateError::Unreadable(e.to_string()))?;
@@ -195,6 +196,9 @@ pub enum StateError {
     /// own, every time it tried.
     #[error("the session state was not saved: too many concurrent changes; try again")]
     Contended,
+    /// The session was ended (DELETE) meanwhile, perhaps on another replica.
+    #[error("the session state was not saved: the session has ended")]
+    Ended,
     /// The committed state did not read back as this server's state type.
     #[error("the session state in the store is not this server's: {0}")]
     Unreadable(String),

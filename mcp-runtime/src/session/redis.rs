@@ -19,6 +19,7 @@ use super::{SessionId, StoredSession};
 /// See the module docs.
 #[derive(Clone)]
 pub(crate) struct RedisStore {
+    client: redis::Client,
     conn: ConnectionManager,
     prefix: String,
     idle: Duration,
@@ -38,10 +39,14 @@ impl fmt::Debug for RedisStore {
 }
 
 /// The conditional save, in one round trip: writes the record (both keys) when the stored one
-/// has version `ARGV[1]` or there is none; otherwise returns the stored record.
+/// has version `ARGV[1]` or there is none; otherwise returns the stored record, or an empty
+/// string when the session was ended (its tombstone, `KEYS[3]`, exists).
 static SAVE_IF: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
     redis::Script::new(
         r"
+        if redis.call('EXISTS', KEYS[3]) == 1 then
+            return ''
+        end
         local current = redis.call('GET', KEYS[1]) or redis.call('GET', KEYS[2])
         if current then
             local ok, record = pcall(cjson.decode, current)
@@ -85,12 +90,13 @@ impl RedisStore {
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(2)
             .set_max_delay(timeout);
-        let conn =
-            tokio::time::timeout(timeout, ConnectionManager::new_with_config(client, config))
-                .await
-                .map_err(|_| timed_out(timeout))?
-                .map_err(unavailable)?;
+        let connecting = ConnectionManager::new_with_config(client.clone(), config);
+        let conn = tokio::time::timeout(timeout, connecting)
+            .await
+            .map_err(|_| timed_out(timeout))?
+            .map_err(unavailable)?;
         Ok(Self {
+            client,
             conn,
             prefix: "mcp:session".into(),
             idle,
@@ -117,6 +123,17 @@ impl RedisStore {
         format!("{}:retained:{id}", self.prefix)
     }
 
+    /// The tombstone of a session its client ended: it outlives every cached copy, so that no
+    /// replica brings the session back.
+    fn ended_key(&self, id: &str) -> String {
+        format!("{}:ended:{id}", self.prefix)
+    }
+
+    /// Where the ids of ended sessions are announced to every replica.
+    fn ended_channel(&self) -> String {
+        format!("{}:ended", self.prefix)
+    }
+
     fn ttls(&self) -> (u64, u64) {
         let idle = self.idle.as_millis().max(1) as u64;
         (idle, idle + self.retention.as_millis() as u64)
@@ -132,13 +149,18 @@ impl SessionStore for RedisStore {
         let id = id.to_string();
         let mut conn = self.conn.clone();
         Box::pin(self.bounded(async move {
-            let keys = [self.live_key(&id), self.retained_key(&id)];
-            let (live, retained): (Option<String>, Option<String>) =
+            let keys = [
+                self.live_key(&id),
+                self.retained_key(&id),
+                self.ended_key(&id),
+            ];
+            let (live, retained, ended): (Option<String>, Option<String>, Option<String>) =
                 conn.mget(&keys).await.map_err(unavailable)?;
-            Ok(match (live, retained) {
-                (Some(json), _) => Some(Loaded::Live(serde_json::from_str(&json)?)),
-                (None, Some(json)) => Some(Loaded::Expired(serde_json::from_str(&json)?)),
-                (None, None) => None,
+            Ok(match (live, retained, ended) {
+                (_, _, Some(_)) => Some(Loaded::Ended),
+                (Some(json), _, None) => Some(Loaded::Live(serde_json::from_str(&json)?)),
+                (None, Some(json), None) => Some(Loaded::Expired(serde_json::from_str(&json)?)),
+                (None, None, None) => None,
             })
         }))
     }
@@ -168,6 +190,7 @@ impl SessionStore for RedisStore {
             let current: Option<String> = SAVE_IF
                 .key(self.live_key(&session.id))
                 .key(self.retained_key(&session.id))
+                .key(self.ended_key(&session.id))
                 .arg(expected)
                 .arg(&json)
                 .arg(idle)
@@ -183,6 +206,7 @@ impl SessionStore for RedisStore {
                 })?;
             Ok(match current {
                 None => Saved::Written,
+                Some(ended) if ended.is_empty() => Saved::Ended,
                 Some(json) => Saved::Conflict(Box::new(serde_json::from_str(&json)?)),
             })
         }))
@@ -209,13 +233,38 @@ impl SessionStore for RedisStore {
         Box::pin(std::future::ready(Ok(())))
     }
 
+    // The record goes, a tombstone stays for as long as any copy of it could, and every
+    // replica hears of it.
     fn remove(&self, id: SessionId) -> StoreFuture<'_, ()> {
         let id = id.to_string();
         let mut conn = self.conn.clone();
         Box::pin(self.bounded(async move {
-            let keys = [self.live_key(&id), self.retained_key(&id)];
-            conn.del::<_, ()>(&keys).await.map_err(unavailable)
+            let (_, retained) = self.ttls();
+            redis::pipe()
+                .atomic()
+                .del(&[self.live_key(&id), self.retained_key(&id)])
+                .ignore()
+                .pset_ex(self.ended_key(&id), 1, retained)
+                .ignore()
+                .publish(self.ended_channel(), &id)
+                .ignore()
+                .query_async::<()>(&mut conn)
+                .await
+                .map_err(unavailable)
         }))
+    }
+
+    fn watch_ended(&self, ended: Box<dyn Fn(SessionId) + Send + Sync>) {
+        let (client, channel) = (self.client.clone(), self.ended_channel());
+        tokio::spawn(async move {
+            loop {
+                match listen(&client, &channel, &*ended).await {
+                    Ok(()) => tracing::warn!("lost the Redis subscription to ended sessions"),
+                    Err(e) => tracing::warn!("cannot subscribe to ended sessions in Redis: {e}"),
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
     }
 
     fn shared_secret(&self) -> StoreFuture<'_, Option<Vec<u8>>> {
@@ -237,4 +286,24 @@ impl SessionStore for RedisStore {
             Ok(secret.map(String::into_bytes))
         }))
     }
+}
+
+/// Hands every id announced on `channel` to `ended` until the subscription drops.
+async fn listen(
+    client: &redis::Client,
+    channel: &str,
+    ended: &(dyn Fn(SessionId) + Send + Sync),
+) -> Result<(), redis::RedisError> {
+    use futures_util::StreamExt;
+    let mut pubsub = client.get_async_pubsub().await?;
+    pubsub.subscribe(channel).await?;
+    let mut messages = pubsub.on_message();
+    while let Some(message) = messages.next().await {
+        if let Ok(id) = message.get_payload::<String>()
+            && let Ok(id) = id.parse()
+        {
+            ended(id);
+        }
+    }
+    Ok(())
 }

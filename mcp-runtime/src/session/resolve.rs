@@ -124,8 +124,17 @@ impl<S: Server> Sessions<S> {
                 check_stored_principal(&stored, claim.principal)?;
                 self.reinit(server, id, claim, Some(stored)).await
             }
+            Some(Loaded::Ended) => Err(Rejection::NotFound("session ended")),
             None if claim.may_reinit => self.reinit(server, id, claim, None).await,
             _ => Err(Rejection::NotFound("session not found")),
+        }
+    }
+
+    /// Drops a session another process ended (DELETE there): its stream closes, and the next
+    /// request naming it finds it ended in the store.
+    pub(crate) fn forget(&self, id: SessionId) {
+        if self.map.remove(id).is_some() {
+            tracing::debug!(session = %id, "session ended by another process");
         }
     }
 

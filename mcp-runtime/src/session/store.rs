@@ -36,6 +36,8 @@ pub enum Loaded {
     Live(StoredSession),
     /// Expired, and retained: the policy may restore it.
     Expired(StoredSession),
+    /// Ended by its client (DELETE), on any process: it never comes back, whatever the policy.
+    Ended,
 }
 
 /// What a conditional save ([`SessionStore::save_if`]) did.
@@ -45,6 +47,8 @@ pub enum Saved {
     Written,
     /// Another process committed first: the store's record, to apply the change to again.
     Conflict(Box<StoredSession>),
+    /// The session was ended (DELETE) meanwhile: nothing was written.
+    Ended,
 }
 
 /// A session store. Live sessions are served from memory; the store is consulted when a
@@ -86,6 +90,12 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     /// accepts what this one issued without any configuration. `MCP_STATE_KEY` overrides it.
     fn shared_secret(&self) -> StoreFuture<'_, Option<Vec<u8>>> {
         Box::pin(std::future::ready(Ok(None)))
+    }
+
+    /// Calls `ended` with every session another process ends (DELETE), so that this process
+    /// drops it too. The default, for stores no other process shares, never calls it.
+    fn watch_ended(&self, ended: Box<dyn Fn(SessionId) + Send + Sync>) {
+        let _ = ended;
     }
 
     /// Drops retained records older than the retention period.
