@@ -12,17 +12,9 @@ use serde_json::{Value, json};
 
 const LEGACY: &str = "2025-11-25";
 
-fn path(server: &HttpServer) -> String {
-    let url = server.url.trim_start_matches("http://");
-    url[url.find('/').expect("a path")..].to_owned()
-}
-
 /// A legacy session opened on `server`.
 fn open(server: &HttpServer) -> String {
-    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": LEGACY, "capabilities": {},
-        "clientInfo": {"name": "replicas-test", "version": "1"}}});
-    let reply = post(server.authority(), &path(server), &[], &init.to_string());
+    let reply = server.initialize();
     assert_eq!(reply.status, 200, "{}", reply.body);
     let session = reply
         .header("mcp-session-id")
@@ -35,7 +27,7 @@ fn open(server: &HttpServer) -> String {
     ];
     post(
         server.authority(),
-        &path(server),
+        server.path(),
         &headers,
         &initialized.to_string(),
     );
@@ -65,7 +57,7 @@ fn call(server: &HttpServer, session: &str, text: &str) -> Reply {
     ];
     post(
         server.authority(),
-        &path(server),
+        server.path(),
         &headers,
         &call.to_string(),
     )
@@ -130,7 +122,7 @@ fn delete_ends_the_session_on_every_replica_for_good() {
         ("mcp-session-id", session.as_str()),
         ("mcp-protocol-version", LEGACY),
     ];
-    let deleted = exchange(a.authority(), "DELETE", &path(&a), &headers, "");
+    let deleted = exchange(a.authority(), "DELETE", a.path(), &headers, "");
     assert_eq!(deleted.status, 200, "{}", deleted.body);
     assert_eq!(call(&a, &session, "after").status, 404);
     // The other replica hears of it at once (Redis pub/sub); a few tries allow for the hop.

@@ -17,18 +17,6 @@ const LEGACY: &str = "2025-11-25";
 /// below the many seconds a client waited before the timeout existed.
 const FAIL_FAST: Duration = Duration::from_secs(5);
 
-fn path(server: &HttpServer) -> String {
-    let url = server.url.trim_start_matches("http://");
-    url[url.find('/').expect("a path")..].to_owned()
-}
-
-fn initialize(server: &HttpServer) -> Reply {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": LEGACY, "capabilities": {},
-        "clientInfo": {"name": "outage-test", "version": "1"}}});
-    post(server.authority(), &path(server), &[], &body.to_string())
-}
-
 fn add(server: &HttpServer, session: &str) -> Reply {
     let body = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
         "params": {"name": "add", "arguments": {"a": 2, "b": 40}}});
@@ -38,7 +26,7 @@ fn add(server: &HttpServer, session: &str) -> Reply {
     ];
     post(
         server.authority(),
-        &path(server),
+        server.path(),
         &headers,
         &body.to_string(),
     )
@@ -47,7 +35,7 @@ fn add(server: &HttpServer, session: &str) -> Reply {
 /// `initialize` while the store is out: 503, `Retry-After`, an error that says why, and soon.
 fn refused_fast(server: &HttpServer) {
     let started = Instant::now();
-    let refused = initialize(server);
+    let refused = server.initialize();
     let waited = started.elapsed();
     assert_eq!(refused.status, 503, "{}", refused.body);
     assert_eq!(refused.header("retry-after"), Some("5"));
@@ -63,7 +51,7 @@ fn refused_fast(server: &HttpServer) {
 /// itself (a few tries, as a client retrying after `Retry-After` would).
 fn opens_again(server: &HttpServer) {
     for _ in 0..40 {
-        if initialize(server).status == 200 {
+        if server.initialize().status == 200 {
             return;
         }
         std::thread::sleep(Duration::from_millis(250));
@@ -76,7 +64,7 @@ fn a_hung_redis_costs_a_request_the_store_timeout_and_live_sessions_go_on() {
     let redis = RedisServer::start();
     let args = ["--store", &redis.url, "--store-timeout", "0.5"];
     let server = HttpServer::start("hello", &args, &[]);
-    let opened = initialize(&server);
+    let opened = server.initialize();
     assert_eq!(opened.status, 200, "{}", opened.body);
     let session = opened
         .header("mcp-session-id")
@@ -102,7 +90,7 @@ fn a_redis_that_dies_and_comes_back_is_reconnected() {
     let port = redis.port();
     let args = ["--store", &redis.url, "--store-timeout", "0.5"];
     let server = HttpServer::start("hello", &args, &[]);
-    assert_eq!(initialize(&server).status, 200);
+    assert_eq!(server.initialize().status, 200);
 
     drop(redis);
     refused_fast(&server);
@@ -117,7 +105,7 @@ fn a_state_change_that_cannot_be_saved_is_an_error_and_is_undone() {
     let redis = RedisServer::start();
     let args = ["--store", &redis.url, "--store-timeout", "0.5"];
     let server = HttpServer::start("notebook", &args, &[]);
-    let opened = initialize(&server);
+    let opened = server.initialize();
     let session = opened
         .header("mcp-session-id")
         .expect("a session")
@@ -131,7 +119,7 @@ fn a_state_change_that_cannot_be_saved_is_an_error_and_is_undone() {
         ];
         let reply = post(
             server.authority(),
-            &path(&server),
+            server.path(),
             &headers,
             &body.to_string(),
         );

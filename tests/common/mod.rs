@@ -111,6 +111,20 @@ impl HttpServer {
         })
     }
 
+    /// The endpoint's path, e.g. `/mcp`.
+    pub(crate) fn path(&self) -> &str {
+        let url = self.url.trim_start_matches("http://");
+        &url[url.find('/').expect("a path")..]
+    }
+
+    /// A legacy `initialize` (revision 2025-11-25), as it was answered.
+    pub(crate) fn initialize(&self) -> http::Reply {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "test", "version": "1"}}});
+        http::post(self.authority(), self.path(), &[], &body.to_string())
+    }
+
     /// `host:port`.
     pub(crate) fn authority(&self) -> &str {
         self.url
