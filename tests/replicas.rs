@@ -142,3 +142,60 @@ fn delete_ends_the_session_on_every_replica_for_good() {
     assert_eq!(on_c.status, 404, "{}", on_c.body);
     assert!(on_c.body.contains("session ended"), "{}", on_c.body);
 }
+
+/// Reads a legacy GET stream on `server` until `wanted` appears in it; what it read.
+fn stream_until(
+    server: &HttpServer,
+    session: &str,
+    wanted: &str,
+    trigger: impl FnOnce(),
+) -> String {
+    use std::io::{Read, Write};
+    let mut tcp = std::net::TcpStream::connect(server.authority()).expect("connect");
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let request = format!(
+        "GET {} HTTP/1.1\r\nhost: {}\r\naccept: text/event-stream\r\n\
+         mcp-session-id: {session}\r\nmcp-protocol-version: {LEGACY}\r\n\r\n",
+        server.path(),
+        server.authority()
+    );
+    tcp.write_all(request.as_bytes()).unwrap();
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    let mut trigger = Some(trigger);
+    while !seen.contains(wanted) {
+        let n = tcp.read(&mut buf).expect("the stream stays open");
+        assert!(n > 0, "the stream ended: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        // Once the stream is open (its head is in), make the change.
+        if seen.contains("\r\n\r\n")
+            && let Some(trigger) = trigger.take()
+        {
+            trigger();
+        }
+    }
+    seen
+}
+
+#[test]
+fn a_list_change_on_one_replica_reaches_a_stream_on_another() {
+    let redis = RedisServer::start();
+    let args = ["--store", &redis.url];
+    let (a, b) = (
+        HttpServer::start("everything", &args, &[]),
+        HttpServer::start("everything", &args, &[]),
+    );
+    let session = open(&a);
+    let seen = stream_until(&b, &session, "notifications/tools/list_changed", || {
+        let call = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+            "params": {"name": "test_trigger_tool_change", "arguments": {}}});
+        let headers = [
+            ("mcp-session-id", session.as_str()),
+            ("mcp-protocol-version", LEGACY),
+        ];
+        let reply = post(a.authority(), a.path(), &headers, &call.to_string());
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    });
+    assert!(seen.contains("HTTP/1.1 200"), "{seen}");
+}

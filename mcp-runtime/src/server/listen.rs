@@ -191,7 +191,66 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
 /// A change reaches the `subscriptions/listen` streams that asked for it, and the stream of
 /// every legacy session (resource updates: the sessions that subscribed).
 impl<S: super::Server> super::Notifier for super::dispatch::Dispatcher<S> {
+    /// Delivers to this process's listeners at once, and announces the change to the other
+    /// processes sharing the store (other replicas), which deliver it to theirs.
     fn notify(&self, change: Change) {
+        self.deliver(&change);
+        let store = self.sessions.store;
+        if let Some(publishing) = store.publish_change(encode(&change)) {
+            tokio::spawn(async move {
+                if let Err(e) = publishing.await {
+                    tracing::warn!("a change was not announced to the other replicas: {e}");
+                }
+            });
+        }
+    }
+}
+
+/// This process, among those that share a store: its own announcements come back to it.
+fn origin() -> u64 {
+    static ORIGIN: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *ORIGIN.get_or_init(|| {
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).expect("the OS random source");
+        u64::from_le_bytes(bytes)
+    })
+}
+
+/// A change as replicas announce it: `ORIGIN tools|prompts|resources|resource URI`.
+fn encode(change: &Change) -> String {
+    let origin = origin();
+    match change {
+        Change::Tools => format!("{origin} tools"),
+        Change::Prompts => format!("{origin} prompts"),
+        Change::Resources => format!("{origin} resources"),
+        Change::ResourceUpdated(uri) => format!("{origin} resource {uri}"),
+    }
+}
+
+fn decode(message: &str) -> Option<(u64, Change)> {
+    let (origin, change) = message.split_once(' ')?;
+    let change = match change {
+        "tools" => Change::Tools,
+        "prompts" => Change::Prompts,
+        "resources" => Change::Resources,
+        other => Change::ResourceUpdated(other.strip_prefix("resource ")?.to_owned()),
+    };
+    Some((origin.parse().ok()?, change))
+}
+
+impl<S: super::Server> super::dispatch::Dispatcher<S> {
+    /// A change another replica announced: delivered here as if made here.
+    pub(crate) fn changed_elsewhere(&self, message: &str) {
+        match decode(message) {
+            Some((from, change)) if from != origin() => self.deliver(&change),
+            Some(_) => {}
+            None => tracing::debug!(message, "an announcement that is not a change"),
+        }
+    }
+
+    /// Sends `change` to the listeners this process holds.
+    fn deliver(&self, change: &Change) {
+        let change = change.clone();
         let message = match &change {
             Change::ResourceUpdated(uri) => {
                 jsonrpc::notification(change.method(), json!({ "uri": uri }))
@@ -208,5 +267,24 @@ impl<S: super::Server> super::Notifier for super::dispatch::Dispatcher<S> {
                 session.send_on_stream(message.clone());
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod announcements {
+    use super::{Change, decode, encode, origin};
+
+    #[test]
+    fn changes_travel_between_replicas_as_they_were_made() {
+        for change in [
+            Change::Tools,
+            Change::Prompts,
+            Change::Resources,
+            Change::ResourceUpdated("file:///a b".into()),
+        ] {
+            assert_eq!(decode(&encode(&change)), Some((origin(), change)));
+        }
+        assert_eq!(decode("12 nonsense"), None);
+        assert_eq!(decode("x tools"), None);
     }
 }

@@ -129,6 +129,26 @@ impl RedisStore {
         format!("{}:ended:{id}", self.prefix)
     }
 
+    /// Where list and resource changes are announced to every replica.
+    fn changes_channel(&self) -> String {
+        format!("{}:changed", self.prefix)
+    }
+
+    /// Hands every message on `channel` to `on_message`, resubscribing after a lost
+    /// connection.
+    fn subscribe(&self, channel: String, on_message: impl Fn(String) + Send + Sync + 'static) {
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            loop {
+                match listen(&client, &channel, &on_message).await {
+                    Ok(()) => tracing::warn!(channel, "lost a Redis subscription"),
+                    Err(e) => tracing::warn!(channel, "cannot subscribe in Redis: {e}"),
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+
     /// Where the ids of ended sessions are announced to every replica.
     fn ended_channel(&self) -> String {
         format!("{}:ended", self.prefix)
@@ -255,16 +275,24 @@ impl SessionStore for RedisStore {
     }
 
     fn watch_ended(&self, ended: Box<dyn Fn(SessionId) + Send + Sync>) {
-        let (client, channel) = (self.client.clone(), self.ended_channel());
-        tokio::spawn(async move {
-            loop {
-                match listen(&client, &channel, &*ended).await {
-                    Ok(()) => tracing::warn!("lost the Redis subscription to ended sessions"),
-                    Err(e) => tracing::warn!("cannot subscribe to ended sessions in Redis: {e}"),
-                }
-                tokio::time::sleep(Duration::from_secs(1)).await;
+        self.subscribe(self.ended_channel(), move |id: String| {
+            if let Ok(id) = id.parse() {
+                ended(id);
             }
         });
+    }
+
+    fn publish_change(&self, change: String) -> Option<StoreFuture<'_, ()>> {
+        let mut conn = self.conn.clone();
+        Some(Box::pin(self.bounded(async move {
+            conn.publish::<_, _, ()>(self.changes_channel(), change)
+                .await
+                .map_err(unavailable)
+        })))
+    }
+
+    fn watch_changes(&self, changed: Box<dyn Fn(String) + Send + Sync>) {
+        self.subscribe(self.changes_channel(), changed);
     }
 
     fn shared_secret(&self) -> StoreFuture<'_, Option<Vec<u8>>> {
@@ -288,21 +316,19 @@ impl SessionStore for RedisStore {
     }
 }
 
-/// Hands every id announced on `channel` to `ended` until the subscription drops.
+/// Hands every message on `channel` to `on_message` until the subscription drops.
 async fn listen(
     client: &redis::Client,
     channel: &str,
-    ended: &(dyn Fn(SessionId) + Send + Sync),
+    on_message: &(impl Fn(String) + Send + Sync),
 ) -> Result<(), redis::RedisError> {
     use futures_util::StreamExt;
     let mut pubsub = client.get_async_pubsub().await?;
     pubsub.subscribe(channel).await?;
     let mut messages = pubsub.on_message();
     while let Some(message) = messages.next().await {
-        if let Ok(id) = message.get_payload::<String>()
-            && let Ok(id) = id.parse()
-        {
-            ended(id);
+        if let Ok(payload) = message.get_payload::<String>() {
+            on_message(payload);
         }
     }
     Ok(())

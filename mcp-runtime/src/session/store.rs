@@ -98,6 +98,19 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
         let _ = ended;
     }
 
+    /// Announces `change` (a list or resource change, encoded by the runtime) to every other
+    /// process sharing the store, so that the clients whose streams they hold hear of it;
+    /// `None` (the default) for a store no other process shares.
+    fn publish_change(&self, change: String) -> Option<StoreFuture<'_, ()>> {
+        let _ = change;
+        None
+    }
+
+    /// Calls `changed` with every change another process announces.
+    fn watch_changes(&self, changed: Box<dyn Fn(String) + Send + Sync>) {
+        let _ = changed;
+    }
+
     /// Drops retained records older than the retention period.
     fn sweep(&self) {}
 
