@@ -286,9 +286,15 @@ fn sigterm_ends_open_streams_and_exits_at_once() {
     assert_eq!(status.code(), Some(0), "{status}");
     // The default grace period is 10 s; an open stream does not wait for it.
     assert!(took < Duration::from_secs(3), "took {took:?}");
+    let rest = rest(&mut stream);
     assert!(
-        rest(&mut stream).ends_with("0\r\n\r\n"),
-        "the stream ended cleanly"
+        rest.ends_with("0\r\n\r\n"),
+        "the stream ended cleanly: {rest}"
+    );
+    // Its last frame tells the client why, and to reconnect soon (to another replica).
+    assert!(
+        rest.contains(": the server is shutting down; reconnect\nretry: 1000\n\n"),
+        "{rest}"
     );
 }
 

@@ -255,24 +255,35 @@ impl<S: Server> App<S> {
     }
 }
 
+/// The last frame of a stream the server ends because it shuts down (a rolling deploy): a
+/// comment saying why, and `retry` asking the client to reconnect soon, which a load balancer
+/// sends to another replica.
+const SHUTTING_DOWN: &[u8] = b": the server is shutting down; reconnect\nretry: 1000\n\n";
+
 /// An SSE response carrying every frame; a stream that stays open gets a keep-alive comment
-/// when idle, and ends when the server shuts down. The frames are produced inside the body, so
-/// a client that goes away stops them.
+/// when idle, and ends when the server shuts down, with a last frame that says so. The frames
+/// are produced inside the body, so a client that goes away stops them.
 fn sse<S: Server>(frames: Frames, app: &App<S>, version: Option<ProtocolVersion>) -> Response {
     let wire = app.wire;
     let closing = frames.is_open_ended().then(|| app.closing.signal());
     let body = stream::unfold(
-        (frames, closing),
-        move |(mut frames, mut closing)| async move {
+        (frames, closing, false),
+        move |(mut frames, mut closing, ended)| async move {
+            if ended {
+                return None;
+            }
             let next = match &mut closing {
                 Some(signal) => tokio::select! {
                     biased;
-                    () = signal.wait() => None,
+                    () = signal.wait() => {
+                        let last = Bytes::from_static(SHUTTING_DOWN);
+                        return Some((Ok::<_, Infallible>(last), (frames, closing, true)));
+                    }
                     next = tokio::time::timeout(KEEPALIVE, frames.next()) => match next {
                         Ok(next) => next,
                         Err(_) => {
                             let keepalive = Bytes::from_static(b": keepalive\n\n");
-                            return Some((Ok::<_, Infallible>(keepalive), (frames, closing)));
+                            return Some((Ok(keepalive), (frames, closing, false)));
                         }
                     },
                 },
@@ -282,7 +293,7 @@ fn sse<S: Server>(frames: Frames, app: &App<S>, version: Option<ProtocolVersion>
             if let Some(wire) = wire {
                 wire.record(version, &message);
             }
-            Some((Ok(sse_frame(&message)), (frames, closing)))
+            Some((Ok(sse_frame(&message)), (frames, closing, false)))
         },
     );
     sse_response(Body::from_stream(body))
