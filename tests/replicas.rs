@@ -199,3 +199,56 @@ fn a_list_change_on_one_replica_reaches_a_stream_on_another() {
     });
     assert!(seen.contains("HTTP/1.1 200"), "{seen}");
 }
+
+/// `tools/call` of everything's logging tool on `server`: the log messages it sent first.
+fn logged(server: &HttpServer, session: &str) -> usize {
+    let call = json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+        "params": {"name": "test_tool_with_logging", "arguments": {}}});
+    let headers = [
+        ("mcp-session-id", session),
+        ("mcp-protocol-version", LEGACY),
+    ];
+    let reply = post(
+        server.authority(),
+        server.path(),
+        &headers,
+        &call.to_string(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body.matches("notifications/message").count()
+}
+
+#[test]
+fn the_log_level_is_session_data_every_replica_honours() {
+    let redis = RedisServer::start();
+    let args = ["--store", &redis.url];
+    let (a, b) = (
+        HttpServer::start("everything", &args, &[]),
+        HttpServer::start("everything", &args, &[]),
+    );
+    let session = open(&a);
+    // `b` holds the session too, and logs at `info` until the client sets a level.
+    assert_eq!(logged(&b, &session), 3);
+    let set = json!({"jsonrpc": "2.0", "id": 4, "method": "logging/setLevel",
+        "params": {"level": "error"}});
+    let headers = [
+        ("mcp-session-id", session.as_str()),
+        ("mcp-protocol-version", LEGACY),
+    ];
+    let reply = post(a.authority(), a.path(), &headers, &set.to_string());
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(logged(&a, &session), 0);
+    // The replica that holds it hears of the level (pub/sub); a few tries allow for the hop.
+    let mut on_b = logged(&b, &session);
+    for _ in 0..40 {
+        if on_b == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        on_b = logged(&b, &session);
+    }
+    assert_eq!(on_b, 0, "replica b still logs below the level");
+    // One that loads the session later reads it from the stored record.
+    let c = HttpServer::start("everything", &args, &[]);
+    assert_eq!(logged(&c, &session), 0, "replica c logs below the level");
+}

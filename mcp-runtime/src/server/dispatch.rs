@@ -206,7 +206,7 @@ impl<S: Server> Dispatcher<S> {
             "resources/subscribe" | "resources/unsubscribe" => {
                 self.subscribe(session, call, method, raw)
             }
-            "logging/setLevel" => self.set_level(session, call, raw),
+            "logging/setLevel" => self.set_level(session, call, raw).await,
             _ => Err(Failure::ok(ErrorObject::method_not_found(method))),
         }
     }

@@ -5,6 +5,8 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::session::Session;
+
 use super::Server;
 use super::dispatch::{Answer, Call, Dispatcher, all_headers, rejected, respond};
 use super::panics::guarded;
@@ -60,14 +62,23 @@ impl<S: Server> Dispatcher<S> {
     }
 
     /// Legacy `logging/setLevel`: the least severe level the session's log messages carry.
-    pub(super) fn set_level(
-        &self,
+    pub(super) async fn set_level(
+        &'static self,
         session: &Entry<S>,
         call: Call<'_>,
         raw: Option<&RawValue>,
     ) -> Answer {
         let params: SetLevelParams = parse_params(raw)?;
         session.set_log_level(params.level);
+        // Session data every replica shares: the replicas holding the session hear of it at
+        // once, and the stored record carries it to any that loads the session later.
+        self.announce_level(session.id(), params.level);
+        let store = self.sessions.store;
+        if store.is_persistent()
+            && let Err(e) = Session::live(session.clone(), store).update(|_| ()).await
+        {
+            tracing::warn!(session = %session.id(), "the log level was not stored: {e}");
+        }
         Ok(call.empty())
     }
 

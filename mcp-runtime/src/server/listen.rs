@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use super::Change;
 use super::reply::{Failure, Frames, Outlet};
 use crate::protocol::jsonrpc;
-use crate::protocol::{ErrorObject, RequestId};
+use crate::protocol::{ErrorObject, LoggingLevel, RequestId};
+use crate::session::SessionId;
 
 /// How many resources one listen stream may subscribe to.
 pub(crate) const MAX_SUBSCRIPTIONS: usize = 1024;
@@ -227,6 +228,18 @@ fn encode(change: &Change) -> String {
     }
 }
 
+/// `ORIGIN level SESSION LEVEL`: a session's log level, set on another replica.
+fn decode_level(message: &str) -> Option<(u64, SessionId, LoggingLevel)> {
+    let mut words = message.split(' ');
+    let origin = words.next()?.parse().ok()?;
+    if words.next()? != "level" {
+        return None;
+    }
+    let id = words.next()?.parse().ok()?;
+    let level = serde_json::from_value(serde_json::Value::from(words.next()?)).ok()?;
+    Some((origin, id, level))
+}
+
 fn decode(message: &str) -> Option<(u64, Change)> {
     let (origin, change) = message.split_once(' ')?;
     let change = match change {
@@ -241,10 +254,35 @@ fn decode(message: &str) -> Option<(u64, Change)> {
 impl<S: super::Server> super::dispatch::Dispatcher<S> {
     /// A change another replica announced: delivered here as if made here.
     pub(crate) fn changed_elsewhere(&self, message: &str) {
+        if let Some((from, id, level)) = decode_level(message) {
+            if from != origin()
+                && let Some(session) = self.sessions.map.get(id)
+            {
+                session.set_log_level(level);
+            }
+            return;
+        }
         match decode(message) {
             Some((from, change)) if from != origin() => self.deliver(&change),
             Some(_) => {}
             None => tracing::debug!(message, "an announcement that is not a change"),
+        }
+    }
+
+    /// Tells the other replicas that a session's log level changed.
+    pub(crate) fn announce_level(&self, id: SessionId, level: LoggingLevel) {
+        let level = serde_json::to_value(level).expect("a level serializes");
+        let message = format!(
+            "{} level {id} {}",
+            origin(),
+            level.as_str().unwrap_or_default()
+        );
+        if let Some(publishing) = self.sessions.store.publish_change(message) {
+            tokio::spawn(async move {
+                if let Err(e) = publishing.await {
+                    tracing::warn!("a log level was not announced to the other replicas: {e}");
+                }
+            });
         }
     }
 
@@ -286,5 +324,18 @@ mod announcements {
         }
         assert_eq!(decode("12 nonsense"), None);
         assert_eq!(decode("x tools"), None);
+    }
+
+    #[test]
+    fn a_log_level_travels_with_its_session() {
+        let id = crate::session::SessionId::random();
+        let message = format!("7 level {id} warning");
+        let (from, to, level) = super::decode_level(&message).unwrap();
+        assert_eq!(
+            (from, to, level),
+            (7, id, crate::protocol::LoggingLevel::Warning)
+        );
+        assert!(super::decode_level("7 level nope warning").is_none());
+        assert!(super::decode_level("7 tools").is_none());
     }
 }

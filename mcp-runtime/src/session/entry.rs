@@ -357,6 +357,16 @@ impl<T> SessionMap<T> {
         Ok(entry)
     }
 
+    /// A live session, without marking it seen.
+    pub(crate) fn get(&self, id: SessionId) -> Option<Arc<SessionEntry<T>>> {
+        self.shard(id)
+            .read()
+            .expect("session shard")
+            .get(&id.nonce())
+            .filter(|entry| entry.id == id)
+            .cloned()
+    }
+
     /// Ends a session; returns it when it existed.
     pub(crate) fn remove(&self, id: SessionId) -> Option<Arc<SessionEntry<T>>> {
         let mut shard = self.shard(id).write().expect("session shard");
