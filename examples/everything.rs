@@ -472,6 +472,13 @@ impl Everything {
         "Tool list change announced".into()
     }
 
+    /// Announces that a resource changed, to the sessions subscribed to it.
+    #[tool]
+    fn test_trigger_resource_update(&self, ctx: Context, uri: String) -> String {
+        ctx.notify(Change::ResourceUpdated(uri));
+        "Resource update announced".into()
+    }
+
     /// Announces that the prompt list changed.
     #[tool]
     fn test_trigger_prompt_change(&self, ctx: Context) -> String {

@@ -252,3 +252,54 @@ fn the_log_level_is_session_data_every_replica_honours() {
     let c = HttpServer::start("everything", &args, &[]);
     assert_eq!(logged(&c, &session), 0, "replica c logs below the level");
 }
+
+#[test]
+fn a_subscription_made_on_one_replica_is_honoured_on_another() {
+    let redis = RedisServer::start();
+    let args = ["--store", &redis.url];
+    let (a, b) = (
+        HttpServer::start("everything", &args, &[]),
+        HttpServer::start("everything", &args, &[]),
+    );
+    let session = open(&a);
+    let headers = [
+        ("mcp-session-id", session.as_str()),
+        ("mcp-protocol-version", LEGACY),
+    ];
+    let request = |server: &HttpServer, body: Value| {
+        let reply = post(
+            server.authority(),
+            server.path(),
+            &headers,
+            &body.to_string(),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    };
+    const URI: &str = "test://watched-resource";
+    // The client's stream is on `b`; it subscribes through `a`; the change happens on `a`.
+    let seen = stream_until(&b, &session, "notifications/resources/updated", || {
+        request(
+            &a,
+            json!({"jsonrpc": "2.0", "id": 6, "method": "resources/subscribe",
+            "params": {"uri": URI}}),
+        );
+        // The subscription travels before the change does; give the hop a moment.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        request(
+            &a,
+            json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+            "params": {"name": "test_trigger_resource_update", "arguments": {"uri": URI}}}),
+        );
+    });
+    assert!(seen.contains(URI), "{seen}");
+    // A replica that loads the session later has the subscription from its record.
+    let c = HttpServer::start("everything", &args, &[]);
+    let seen = stream_until(&c, &session, "notifications/resources/updated", || {
+        request(
+            &a,
+            json!({"jsonrpc": "2.0", "id": 8, "method": "tools/call",
+            "params": {"name": "test_trigger_resource_update", "arguments": {"uri": URI}}}),
+        );
+    });
+    assert!(seen.contains(URI), "{seen}");
+}

@@ -204,7 +204,7 @@ impl<S: Server> Dispatcher<S> {
                 self.call_tool(call, tool).await
             }
             "resources/subscribe" | "resources/unsubscribe" => {
-                self.subscribe(session, call, method, raw)
+                self.subscribe(session, call, method, raw).await
             }
             "logging/setLevel" => self.set_level(session, call, raw).await,
             _ => Err(Failure::ok(ErrorObject::method_not_found(method))),

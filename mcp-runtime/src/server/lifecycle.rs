@@ -73,13 +73,19 @@ impl<S: Server> Dispatcher<S> {
         // Session data every replica shares: the replicas holding the session hear of it at
         // once, and the stored record carries it to any that loads the session later.
         self.announce_level(session.id(), params.level);
+        self.store_session_data(session).await;
+        Ok(call.empty())
+    }
+
+    /// Writes a session's record (its log level, its subscriptions) to a shared store, with
+    /// the state as it is, so that a replica that loads the session later has them.
+    pub(super) async fn store_session_data(&'static self, session: &Entry<S>) {
         let store = self.sessions.store;
         if store.is_persistent()
             && let Err(e) = Session::live(session.clone(), store).update(|_| ()).await
         {
-            tracing::warn!(session = %session.id(), "the log level was not stored: {e}");
+            tracing::warn!(session = %session.id(), "session data not stored: {e}");
         }
-        Ok(call.empty())
     }
 
     /// A legacy notification on a session.

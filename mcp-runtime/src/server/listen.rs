@@ -228,16 +228,28 @@ fn encode(change: &Change) -> String {
     }
 }
 
-/// `ORIGIN level SESSION LEVEL`: a session's log level, set on another replica.
-fn decode_level(message: &str) -> Option<(u64, SessionId, LoggingLevel)> {
-    let mut words = message.split(' ');
+/// Session data another replica changed.
+#[derive(Debug, PartialEq)]
+enum SessionNote {
+    Level(LoggingLevel),
+    Subscribe(String),
+    Unsubscribe(String),
+}
+
+/// `ORIGIN level|subscribe|unsubscribe SESSION LEVEL|URI`.
+fn decode_session_note(message: &str) -> Option<(u64, SessionId, SessionNote)> {
+    let mut words = message.splitn(4, ' ');
     let origin = words.next()?.parse().ok()?;
-    if words.next()? != "level" {
-        return None;
-    }
+    let verb = words.next()?;
     let id = words.next()?.parse().ok()?;
-    let level = serde_json::from_value(serde_json::Value::from(words.next()?)).ok()?;
-    Some((origin, id, level))
+    let rest = words.next()?.to_owned();
+    let note = match verb {
+        "level" => SessionNote::Level(serde_json::from_value(serde_json::Value::from(rest)).ok()?),
+        "subscribe" => SessionNote::Subscribe(rest),
+        "unsubscribe" => SessionNote::Unsubscribe(rest),
+        _ => return None,
+    };
+    Some((origin, id, note))
 }
 
 fn decode(message: &str) -> Option<(u64, Change)> {
@@ -254,11 +266,15 @@ fn decode(message: &str) -> Option<(u64, Change)> {
 impl<S: super::Server> super::dispatch::Dispatcher<S> {
     /// A change another replica announced: delivered here as if made here.
     pub(crate) fn changed_elsewhere(&self, message: &str) {
-        if let Some((from, id, level)) = decode_level(message) {
+        if let Some((from, id, note)) = decode_session_note(message) {
             if from != origin()
                 && let Some(session) = self.sessions.map.get(id)
             {
-                session.set_log_level(level);
+                match note {
+                    SessionNote::Level(level) => session.set_log_level(level),
+                    SessionNote::Subscribe(uri) => session.subscribe(&uri),
+                    SessionNote::Unsubscribe(uri) => session.unsubscribe(&uri),
+                }
             }
             return;
         }
@@ -272,15 +288,25 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
     /// Tells the other replicas that a session's log level changed.
     pub(crate) fn announce_level(&self, id: SessionId, level: LoggingLevel) {
         let level = serde_json::to_value(level).expect("a level serializes");
-        let message = format!(
-            "{} level {id} {}",
-            origin(),
-            level.as_str().unwrap_or_default()
-        );
+        let level = level.as_str().unwrap_or_default();
+        self.announce(format!("{} level {id} {level}", origin()));
+    }
+
+    /// Tells the other replicas that a session subscribed to `uri`, or unsubscribed.
+    pub(crate) fn announce_subscription(&self, id: SessionId, subscribed: bool, uri: &str) {
+        let verb = if subscribed {
+            "subscribe"
+        } else {
+            "unsubscribe"
+        };
+        self.announce(format!("{} {verb} {id} {uri}", origin()));
+    }
+
+    fn announce(&self, message: String) {
         if let Some(publishing) = self.sessions.store.publish_change(message) {
             tokio::spawn(async move {
                 if let Err(e) = publishing.await {
-                    tracing::warn!("a log level was not announced to the other replicas: {e}");
+                    tracing::warn!("session data was not announced to the other replicas: {e}");
                 }
             });
         }
@@ -330,12 +356,15 @@ mod announcements {
     fn a_log_level_travels_with_its_session() {
         let id = crate::session::SessionId::random();
         let message = format!("7 level {id} warning");
-        let (from, to, level) = super::decode_level(&message).unwrap();
+        let level = super::SessionNote::Level(crate::protocol::LoggingLevel::Warning);
+        assert_eq!(super::decode_session_note(&message), Some((7, id, level)));
+        let message = format!("7 subscribe {id} file:///a b");
+        let subscribed = super::SessionNote::Subscribe("file:///a b".into());
         assert_eq!(
-            (from, to, level),
-            (7, id, crate::protocol::LoggingLevel::Warning)
+            super::decode_session_note(&message),
+            Some((7, id, subscribed))
         );
-        assert!(super::decode_level("7 level nope warning").is_none());
-        assert!(super::decode_level("7 tools").is_none());
+        assert!(super::decode_session_note("7 level nope warning").is_none());
+        assert!(super::decode_session_note("7 tools").is_none());
     }
 }

@@ -41,8 +41,8 @@ impl<S: Server> Dispatcher<S> {
 
     /// Legacy `resources/subscribe` and `resources/unsubscribe`: which updates the session's
     /// stream carries.
-    pub(super) fn subscribe(
-        &self,
+    pub(super) async fn subscribe(
+        &'static self,
         session: &Entry<S>,
         call: Call<'_>,
         method: &str,
@@ -51,11 +51,15 @@ impl<S: Server> Dispatcher<S> {
         let uri = Params::parse(raw)?.uri.ok_or_else(|| {
             Failure::bad_request(ErrorObject::invalid_params("`uri` is required"))
         })?;
-        if method == "resources/subscribe" {
+        let subscribed = method == "resources/subscribe";
+        if subscribed {
             session.subscribe(&uri);
         } else {
             session.unsubscribe(&uri);
         }
+        // Session data every replica shares, as the log level is.
+        self.announce_subscription(session.id(), subscribed, &uri);
+        self.store_session_data(session).await;
         Ok(call.empty())
     }
 }

@@ -101,6 +101,9 @@ impl<T> SessionEntry<T> {
         let mut entry = Self::new(id, stored.initialize.clone(), principal, state, now);
         entry.created_ms = stored.created_ms;
         entry.set_state_version(stored.version);
+        for uri in &stored.subscriptions {
+            entry.subscribe(uri);
+        }
         if let Some(level) = stored.log_level {
             entry.set_log_level(level);
         }
@@ -232,6 +235,13 @@ impl<T: Serialize> SessionEntry<T> {
             created_ms: self.created_ms,
             state,
             version: self.state_version(),
+            subscriptions: self
+                .subscriptions
+                .lock()
+                .expect("subscriptions")
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 

@@ -41,4 +41,7 @@ pub struct StoredSession {
     /// read, so that concurrent updates on different replicas are never lost.
     #[serde(default)]
     pub version: u64,
+    /// The resources the client subscribed to (`resources/subscribe`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscriptions: Vec<String>,
 }
