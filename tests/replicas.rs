@@ -51,30 +51,22 @@ fn call(server: &HttpServer, session: &str, text: &str) -> Reply {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let call = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
         "params": {"name": "note", "arguments": {"text": text}}});
-    let headers = [
-        ("mcp-session-id", session),
-        ("mcp-protocol-version", LEGACY),
-    ];
-    post(
-        server.authority(),
-        server.path(),
-        &headers,
-        &call.to_string(),
-    )
+    server.legacy(session, &call)
 }
 
-fn replicas(redis: &RedisServer) -> (HttpServer, HttpServer) {
-    let args = ["--store", &redis.url];
-    (
-        HttpServer::start("notebook", &args, &[]),
-        HttpServer::start("notebook", &args, &[]),
-    )
+/// Two replicas of `example` on `redis`.
+fn pair(example: &str, redis: &RedisServer) -> (HttpServer, HttpServer) {
+    (replica(example, redis), replica(example, redis))
+}
+
+fn replica(example: &str, redis: &RedisServer) -> HttpServer {
+    HttpServer::start(example, &["--store", &redis.url], &[])
 }
 
 #[test]
 fn alternating_replicas_keep_every_note() {
     let redis = RedisServer::start();
-    let (a, b) = replicas(&redis);
+    let (a, b) = pair("notebook", &redis);
     let session = open(&a);
     assert_eq!(note(&a, &session, "a1"), ["a1"]);
     assert_eq!(note(&b, &session, "b2"), ["a1", "b2"]);
@@ -87,7 +79,7 @@ fn alternating_replicas_keep_every_note() {
 #[test]
 fn concurrent_updates_on_both_replicas_all_survive() {
     let redis = RedisServer::start();
-    let (a, b) = replicas(&redis);
+    let (a, b) = pair("notebook", &redis);
     let session = open(&a);
     const EACH: usize = 20;
     std::thread::scope(|scope| {
@@ -113,7 +105,7 @@ fn concurrent_updates_on_both_replicas_all_survive() {
 #[test]
 fn delete_ends_the_session_on_every_replica_for_good() {
     let redis = RedisServer::start();
-    let (a, b) = replicas(&redis);
+    let (a, b) = pair("notebook", &redis);
     let session = open(&a);
     // Both replicas hold it in memory.
     note(&a, &session, "on a");
@@ -136,8 +128,7 @@ fn delete_ends_the_session_on_every_replica_for_good() {
     }
     assert_eq!(on_b.status, 404, "{}", on_b.body);
     // A replica that never saw it finds it ended, and `restore` does not bring it back.
-    let args = ["--store", &redis.url];
-    let c = HttpServer::start("notebook", &args, &[]);
+    let c = replica("notebook", &redis);
     let on_c = call(&c, &session, "after");
     assert_eq!(on_c.status, 404, "{}", on_c.body);
     assert!(on_c.body.contains("session ended"), "{}", on_c.body);
@@ -181,20 +172,12 @@ fn stream_until(
 #[test]
 fn a_list_change_on_one_replica_reaches_a_stream_on_another() {
     let redis = RedisServer::start();
-    let args = ["--store", &redis.url];
-    let (a, b) = (
-        HttpServer::start("everything", &args, &[]),
-        HttpServer::start("everything", &args, &[]),
-    );
+    let (a, b) = pair("everything", &redis);
     let session = open(&a);
     let seen = stream_until(&b, &session, "notifications/tools/list_changed", || {
         let call = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
             "params": {"name": "test_trigger_tool_change", "arguments": {}}});
-        let headers = [
-            ("mcp-session-id", session.as_str()),
-            ("mcp-protocol-version", LEGACY),
-        ];
-        let reply = post(a.authority(), a.path(), &headers, &call.to_string());
+        let reply = a.legacy(&session, &call);
         assert_eq!(reply.status, 200, "{}", reply.body);
     });
     assert!(seen.contains("HTTP/1.1 200"), "{seen}");
@@ -204,16 +187,7 @@ fn a_list_change_on_one_replica_reaches_a_stream_on_another() {
 fn logged(server: &HttpServer, session: &str) -> usize {
     let call = json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
         "params": {"name": "test_tool_with_logging", "arguments": {}}});
-    let headers = [
-        ("mcp-session-id", session),
-        ("mcp-protocol-version", LEGACY),
-    ];
-    let reply = post(
-        server.authority(),
-        server.path(),
-        &headers,
-        &call.to_string(),
-    );
+    let reply = server.legacy(session, &call);
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.body.matches("notifications/message").count()
 }
@@ -221,11 +195,7 @@ fn logged(server: &HttpServer, session: &str) -> usize {
 #[test]
 fn the_log_level_is_session_data_every_replica_honours() {
     let redis = RedisServer::start();
-    let args = ["--store", &redis.url];
-    let (a, b) = (
-        HttpServer::start("everything", &args, &[]),
-        HttpServer::start("everything", &args, &[]),
-    );
+    let (a, b) = pair("everything", &redis);
     let session = open(&a);
     // `b` holds the session too, and logs at `info` until the client sets a level.
     assert_eq!(logged(&b, &session), 3);
@@ -249,18 +219,14 @@ fn the_log_level_is_session_data_every_replica_honours() {
     }
     assert_eq!(on_b, 0, "replica b still logs below the level");
     // One that loads the session later reads it from the stored record.
-    let c = HttpServer::start("everything", &args, &[]);
+    let c = replica("everything", &redis);
     assert_eq!(logged(&c, &session), 0, "replica c logs below the level");
 }
 
 #[test]
 fn a_subscription_made_on_one_replica_is_honoured_on_another() {
     let redis = RedisServer::start();
-    let args = ["--store", &redis.url];
-    let (a, b) = (
-        HttpServer::start("everything", &args, &[]),
-        HttpServer::start("everything", &args, &[]),
-    );
+    let (a, b) = pair("everything", &redis);
     let session = open(&a);
     let headers = [
         ("mcp-session-id", session.as_str()),
@@ -293,7 +259,7 @@ fn a_subscription_made_on_one_replica_is_honoured_on_another() {
     });
     assert!(seen.contains(URI), "{seen}");
     // A replica that loads the session later has the subscription from its record.
-    let c = HttpServer::start("everything", &args, &[]);
+    let c = replica("everything", &redis);
     let seen = stream_until(&c, &session, "notifications/resources/updated", || {
         request(
             &a,

@@ -7,11 +7,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::http::{Reply, post};
+use common::http::Reply;
 use common::{HttpServer, RedisServer};
 use serde_json::{Value, json};
-
-const LEGACY: &str = "2025-11-25";
 
 /// Well above the store timeout the server is given (0.5 s) plus a reconnection, and far
 /// below the many seconds a client waited before the timeout existed.
@@ -20,16 +18,7 @@ const FAIL_FAST: Duration = Duration::from_secs(5);
 fn add(server: &HttpServer, session: &str) -> Reply {
     let body = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
         "params": {"name": "add", "arguments": {"a": 2, "b": 40}}});
-    let headers = [
-        ("mcp-session-id", session),
-        ("mcp-protocol-version", LEGACY),
-    ];
-    post(
-        server.authority(),
-        server.path(),
-        &headers,
-        &body.to_string(),
-    )
+    server.legacy(session, &body)
 }
 
 /// `initialize` while the store is out: 503, `Retry-After`, an error that says why, and soon.
@@ -113,16 +102,7 @@ fn a_state_change_that_cannot_be_saved_is_an_error_and_is_undone() {
     let note = |text: &str| {
         let body = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
             "params": {"name": "note", "arguments": {"text": text}}});
-        let headers = [
-            ("mcp-session-id", session.as_str()),
-            ("mcp-protocol-version", LEGACY),
-        ];
-        let reply = post(
-            server.authority(),
-            server.path(),
-            &headers,
-            &body.to_string(),
-        );
+        let reply = server.legacy(&session, &body);
         assert_eq!(reply.status, 200, "{}", reply.body);
         let answer: Value = serde_json::from_str(&reply.body).unwrap();
         assert!(answer["result"].is_object(), "{answer}");

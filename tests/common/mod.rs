@@ -125,6 +125,20 @@ impl HttpServer {
         http::post(self.authority(), self.path(), &[], &body.to_string())
     }
 
+    /// A message on a legacy session (revision 2025-11-25), as it was answered.
+    pub(crate) fn legacy(&self, session: &str, message: &Value) -> http::Reply {
+        let headers = [
+            ("mcp-session-id", session),
+            ("mcp-protocol-version", "2025-11-25"),
+        ];
+        http::post(
+            self.authority(),
+            self.path(),
+            &headers,
+            &message.to_string(),
+        )
+    }
+
     /// `host:port`.
     pub(crate) fn authority(&self) -> &str {
         self.url
