@@ -196,14 +196,7 @@ impl<S: super::Server> super::Notifier for super::dispatch::Dispatcher<S> {
     /// processes sharing the store (other replicas), which deliver it to theirs.
     fn notify(&self, change: Change) {
         self.deliver(&change);
-        let store = self.sessions.store;
-        if let Some(publishing) = store.publish_change(encode(&change)) {
-            tokio::spawn(async move {
-                if let Err(e) = publishing.await {
-                    tracing::warn!("a change was not announced to the other replicas: {e}");
-                }
-            });
-        }
+        self.announce(encode(&change));
     }
 }
 
@@ -302,11 +295,12 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
         self.announce(format!("{} {verb} {id} {uri}", origin()));
     }
 
+    /// Publishes `message` to the other replicas, when the store has any.
     fn announce(&self, message: String) {
         if let Some(publishing) = self.sessions.store.publish_change(message) {
             tokio::spawn(async move {
                 if let Err(e) = publishing.await {
-                    tracing::warn!("session data was not announced to the other replicas: {e}");
+                    tracing::warn!("a change was not announced to the other replicas: {e}");
                 }
             });
         }
@@ -314,16 +308,15 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
 
     /// Sends `change` to the listeners this process holds.
     fn deliver(&self, change: &Change) {
-        let change = change.clone();
-        let message = match &change {
+        let message = match change {
             Change::ResourceUpdated(uri) => {
                 jsonrpc::notification(change.method(), json!({ "uri": uri }))
             }
             _ => jsonrpc::notification(change.method(), json!({})),
         };
-        self.listeners.notify(&change);
+        self.listeners.notify(change);
         self.sessions.map.for_each(|session| {
-            let wanted = match &change {
+            let wanted = match change {
                 Change::ResourceUpdated(uri) => session.is_subscribed(uri),
                 _ => true,
             };
