@@ -156,11 +156,16 @@ impl Drop for HttpServer {
     }
 }
 
-/// A fresh path in the system's temp directory.
+/// A fresh path in the system's temp directory, with nothing at it.
 pub(crate) fn temp_path(stem: &str, ext: &str) -> PathBuf {
     static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    std::env::temp_dir().join(format!("mcp-test-{stem}-{}-{n}.{ext}", std::process::id()))
+    let path =
+        std::env::temp_dir().join(format!("mcp-test-{stem}-{}-{n}.{ext}", std::process::id()));
+    // A test process of an earlier run may have had this pid: its file, left behind, would be
+    // appended to (a wire log) and read back as this run's.
+    let _ = std::fs::remove_file(&path);
+    path
 }
 
 /// The cache the official client SDKs are installed into (by `tests/clients/install.sh`).
