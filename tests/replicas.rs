@@ -134,39 +134,120 @@ fn delete_ends_the_session_on_every_replica_for_good() {
     assert!(on_c.body.contains("session ended"), "{}", on_c.body);
 }
 
-/// Reads a legacy GET stream on `server` until `wanted` appears in it; what it read.
+/// A request whose answer is a stream, read as it arrives.
+struct Streamed {
+    tcp: std::net::TcpStream,
+    seen: String,
+}
+
+impl Streamed {
+    /// Sends `method` (GET, or POST of `body`) on `session` to `server`.
+    fn open(server: &HttpServer, method: &str, session: &str, body: &str) -> Self {
+        use std::io::Write;
+        let mut tcp = std::net::TcpStream::connect(server.authority()).expect("connect");
+        tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let request = format!(
+            "{method} {} HTTP/1.1\r\nhost: {}\r\naccept: application/json, text/event-stream\r\n\
+             content-type: application/json\r\ncontent-length: {}\r\n\
+             mcp-session-id: {session}\r\nmcp-protocol-version: {LEGACY}\r\n\r\n{body}",
+            server.path(),
+            server.authority(),
+            body.len()
+        );
+        tcp.write_all(request.as_bytes()).unwrap();
+        Self {
+            tcp,
+            seen: String::new(),
+        }
+    }
+
+    /// Reads until `wanted` appears; everything read so far.
+    fn until(&mut self, wanted: &str) -> &str {
+        use std::io::Read;
+        let mut buf = [0u8; 4096];
+        while !self.seen.contains(wanted) {
+            let n = self.tcp.read(&mut buf).expect("the stream stays open");
+            assert!(n > 0, "the stream ended before {wanted:?}: {}", self.seen);
+            self.seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        &self.seen
+    }
+
+    /// The first JSON-RPC message read so far that has `method`.
+    fn message(&self, method: &str) -> Value {
+        self.seen
+            .lines()
+            .filter_map(|line| line.strip_prefix("data: "))
+            .filter_map(|data| serde_json::from_str::<Value>(data).ok())
+            .find(|message| message["method"] == method)
+            .unwrap_or_else(|| panic!("no {method} in {}", self.seen))
+    }
+}
+
+/// Reads a legacy GET stream on `server` until `wanted` appears in it, calling `trigger` once
+/// the stream is open; what it read.
 fn stream_until(
     server: &HttpServer,
     session: &str,
     wanted: &str,
     trigger: impl FnOnce(),
 ) -> String {
-    use std::io::{Read, Write};
-    let mut tcp = std::net::TcpStream::connect(server.authority()).expect("connect");
-    tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .unwrap();
-    let request = format!(
-        "GET {} HTTP/1.1\r\nhost: {}\r\naccept: text/event-stream\r\n\
-         mcp-session-id: {session}\r\nmcp-protocol-version: {LEGACY}\r\n\r\n",
-        server.path(),
-        server.authority()
-    );
-    tcp.write_all(request.as_bytes()).unwrap();
-    let mut seen = String::new();
-    let mut buf = [0u8; 4096];
-    let mut trigger = Some(trigger);
-    while !seen.contains(wanted) {
-        let n = tcp.read(&mut buf).expect("the stream stays open");
-        assert!(n > 0, "the stream ended: {seen}");
-        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-        // Once the stream is open (its head is in), make the change.
-        if seen.contains("\r\n\r\n")
-            && let Some(trigger) = trigger.take()
-        {
-            trigger();
-        }
+    let mut stream = Streamed::open(server, "GET", session, "");
+    stream.until("\r\n\r\n");
+    trigger();
+    stream.until(wanted).to_owned()
+}
+
+/// A legacy session on `server` whose client declares `capabilities`.
+fn open_declaring(server: &HttpServer, capabilities: Value) -> String {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": LEGACY, "capabilities": capabilities,
+        "clientInfo": {"name": "test", "version": "1"}}});
+    let reply = post(server.authority(), server.path(), &[], &body.to_string());
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply
+        .header("mcp-session-id")
+        .expect("a session")
+        .to_owned()
+}
+
+#[test]
+fn an_answer_posted_to_another_replica_reaches_the_waiting_call() {
+    let redis = RedisServer::start();
+    let (a, b) = pair("everything", &redis);
+    let session = open_declaring(&a, json!({"elicitation": {}}));
+    for round in 0..3 {
+        let call = json!({"jsonrpc": "2.0", "id": 10 + round, "method": "tools/call",
+            "params": {"name": "test_elicitation", "arguments": {"message": "Who?"}}});
+        let mut stream = Streamed::open(&a, "POST", &session, &call.to_string());
+        stream.until("elicitation/create");
+        let asked = stream.message("elicitation/create");
+        // The client's answer lands on the other replica, as a balancer may send it.
+        let answer = json!({"jsonrpc": "2.0", "id": asked["id"], "result": {
+            "action": "accept", "content": {"username": "ada", "email": "ada@example.com"}}});
+        let reply = b.legacy(&session, &answer);
+        assert_eq!(reply.status, 202, "{}", reply.body);
+        let done = stream.until("User response");
+        assert!(done.contains("action=accept"), "{done}");
     }
-    seen
+}
+
+#[test]
+fn a_cancellation_posted_to_another_replica_stops_the_call() {
+    let redis = RedisServer::start();
+    let (a, b) = pair("everything", &redis);
+    let session = open_declaring(&a, json!({"elicitation": {}}));
+    let call = json!({"jsonrpc": "2.0", "id": "slow", "method": "tools/call",
+        "params": {"name": "test_elicitation", "arguments": {"message": "Who?"}}});
+    let mut stream = Streamed::open(&a, "POST", &session, &call.to_string());
+    // The call waits for the client's answer, which never comes: the client cancels instead.
+    stream.until("elicitation/create");
+    let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+        "params": {"requestId": "slow", "reason": "changed my mind"}});
+    let reply = b.legacy(&session, &cancel);
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    stream.until("the client cancelled this request");
 }
 
 #[test]

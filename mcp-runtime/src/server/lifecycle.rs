@@ -105,7 +105,11 @@ impl<S: Server> Dispatcher<S> {
         if method == "notifications/cancelled"
             && let Ok(cancelled) = parse_params::<Cancelled>(raw)
         {
-            self.inflight.cancel(session.id(), cancelled.request_id);
+            let id = cancelled.request_id;
+            if !self.inflight.cancel(session.id(), id.clone()) {
+                // The call may run on another replica: the one running it stops it.
+                self.announce_cancel(session.id(), &id);
+            }
         }
     }
 
@@ -116,14 +120,15 @@ impl<S: Server> Dispatcher<S> {
         id: RequestId,
         outcome: Result<&RawValue, &RawValue>,
     ) {
-        let outcome = match outcome {
+        let parsed = match outcome {
             Ok(result) => serde_json::from_str(result.get()).map_err(ErrorObject::parse_error),
             Err(error) => {
                 Err(serde_json::from_str(error.get()).unwrap_or_else(ErrorObject::parse_error))
             }
         };
-        if !self.pending.complete(session.id(), id, outcome) {
-            tracing::debug!(session = %session.id(), "a response nothing waits for");
+        if !self.pending.complete(session.id(), id.clone(), parsed) {
+            // The call that asked may run on another replica: the one it runs on takes it.
+            self.announce_answer(session.id(), &id, outcome);
         }
     }
 

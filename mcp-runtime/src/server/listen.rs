@@ -5,6 +5,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::Change;
@@ -201,7 +202,7 @@ impl<S: super::Server> super::Notifier for super::dispatch::Dispatcher<S> {
 }
 
 /// This process, among those that share a store: its own announcements come back to it.
-fn origin() -> u64 {
+pub(crate) fn origin() -> u64 {
     static ORIGIN: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     *ORIGIN.get_or_init(|| {
         let mut bytes = [0u8; 8];
@@ -221,15 +222,29 @@ fn encode(change: &Change) -> String {
     }
 }
 
-/// Session data another replica changed.
+/// Session data another replica changed, or a message for a call another replica runs.
 #[derive(Debug, PartialEq)]
 enum SessionNote {
     Level(LoggingLevel),
     Subscribe(String),
     Unsubscribe(String),
+    /// The client's response to a server-to-client request: `{"id", "result"|"error"}`.
+    Answer(RequestId, Result<serde_json::Value, ErrorObject>),
+    /// `notifications/cancelled` for a call of this id.
+    Cancel(RequestId),
 }
 
-/// `ORIGIN level|subscribe|unsubscribe SESSION LEVEL|URI`.
+/// A client's response as replicas hand it on.
+#[derive(serde::Deserialize)]
+struct HandedOn {
+    id: RequestId,
+    #[serde(default)]
+    result: Option<serde_json::Value>,
+    #[serde(default)]
+    error: Option<ErrorObject>,
+}
+
+/// `ORIGIN level|subscribe|unsubscribe|answer|cancel SESSION LEVEL|URI|RESPONSE|ID`.
 fn decode_session_note(message: &str) -> Option<(u64, SessionId, SessionNote)> {
     let mut words = message.splitn(4, ' ');
     let origin = words.next()?.parse().ok()?;
@@ -240,6 +255,15 @@ fn decode_session_note(message: &str) -> Option<(u64, SessionId, SessionNote)> {
         "level" => SessionNote::Level(serde_json::from_value(serde_json::Value::from(rest)).ok()?),
         "subscribe" => SessionNote::Subscribe(rest),
         "unsubscribe" => SessionNote::Unsubscribe(rest),
+        "answer" => {
+            let answer: HandedOn = serde_json::from_str(&rest).ok()?;
+            let outcome = match (answer.result, answer.error) {
+                (_, Some(error)) => Err(error),
+                (result, None) => Ok(result.unwrap_or_default()),
+            };
+            SessionNote::Answer(answer.id, outcome)
+        }
+        "cancel" => SessionNote::Cancel(serde_json::from_str(&rest).ok()?),
         _ => return None,
     };
     Some((origin, id, note))
@@ -260,13 +284,25 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
     /// A change another replica announced: delivered here as if made here.
     pub(crate) fn changed_elsewhere(&self, message: &str) {
         if let Some((from, id, note)) = decode_session_note(message) {
-            if from != origin()
-                && let Some(session) = self.sessions.map.get(id)
-            {
-                match note {
-                    SessionNote::Level(level) => session.set_log_level(level),
-                    SessionNote::Subscribe(uri) => session.subscribe(&uri),
-                    SessionNote::Unsubscribe(uri) => session.unsubscribe(&uri),
+            if from == origin() {
+                return;
+            }
+            match note {
+                SessionNote::Answer(request, outcome) => {
+                    self.pending.complete(id, request, outcome);
+                }
+                SessionNote::Cancel(request) => {
+                    self.inflight.cancel(id, request);
+                }
+                note => {
+                    if let Some(session) = self.sessions.map.get(id) {
+                        match note {
+                            SessionNote::Level(level) => session.set_log_level(level),
+                            SessionNote::Subscribe(uri) => session.subscribe(&uri),
+                            SessionNote::Unsubscribe(uri) => session.unsubscribe(&uri),
+                            SessionNote::Answer(..) | SessionNote::Cancel(_) => {}
+                        }
+                    }
                 }
             }
             return;
@@ -293,6 +329,37 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
             "unsubscribe"
         };
         self.announce(format!("{} {verb} {id} {uri}", origin()));
+    }
+
+    /// Hands a client's response that nothing here waits for to the other replicas: the call
+    /// that asked runs on one of them.
+    pub(crate) fn announce_answer(
+        &self,
+        id: SessionId,
+        request: &RequestId,
+        outcome: Result<&RawValue, &RawValue>,
+    ) {
+        if !self.sessions.store.is_persistent() {
+            tracing::debug!(session = %id, "a response nothing waits for");
+            return;
+        }
+        let (field, value) = match outcome {
+            Ok(result) => ("result", result.get()),
+            Err(error) => ("error", error.get()),
+        };
+        let request = serde_json::to_string(request).expect("ids serialize");
+        self.announce(format!(
+            "{} answer {id} {{\"id\":{request},\"{field}\":{value}}}",
+            origin()
+        ));
+    }
+
+    /// Hands a cancellation of a call this process does not run to the other replicas.
+    pub(crate) fn announce_cancel(&self, id: SessionId, request: &RequestId) {
+        if self.sessions.store.is_persistent() {
+            let request = serde_json::to_string(request).expect("ids serialize");
+            self.announce(format!("{} cancel {id} {request}", origin()));
+        }
     }
 
     /// Publishes `message` to the other replicas, when the store has any.
@@ -357,6 +424,23 @@ mod announcements {
             super::decode_session_note(&message),
             Some((7, id, subscribed))
         );
+        let message =
+            format!(r#"7 answer {id} {{"id":"mcp-server-1","result":{{"action":"accept"}}}}"#);
+        let answer = super::SessionNote::Answer(
+            crate::protocol::RequestId::String("mcp-server-1".into()),
+            Ok(serde_json::json!({ "action": "accept" })),
+        );
+        assert_eq!(super::decode_session_note(&message), Some((7, id, answer)));
+        let message = format!(r#"7 answer {id} {{"id":3,"error":{{"code":-1,"message":"no"}}}}"#);
+        let Some((_, _, super::SessionNote::Answer(_, Err(e)))) =
+            super::decode_session_note(&message)
+        else {
+            panic!("an error answer")
+        };
+        assert_eq!(e.message, "no");
+        let cancel = super::SessionNote::Cancel(crate::protocol::RequestId::Number(4));
+        let message = format!("7 cancel {id} 4");
+        assert_eq!(super::decode_session_note(&message), Some((7, id, cancel)));
         assert!(super::decode_session_note("7 level nope warning").is_none());
         assert!(super::decode_session_note("7 tools").is_none());
     }

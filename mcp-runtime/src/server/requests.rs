@@ -25,9 +25,10 @@ pub(crate) struct Pending {
 impl Pending {
     /// A fresh id, and the receiver its response will arrive on.
     pub(crate) fn register(&self, session: SessionId) -> (RequestId, oneshot::Receiver<Outcome>) {
-        let id = RequestId::String(
-            format!("mcp-server-{}", self.next.fetch_add(1, Ordering::Relaxed)).into(),
-        );
+        // Unique among the replicas sharing a store: a response may land on any of them, and
+        // each hands on what it does not wait for itself.
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let id = RequestId::String(format!("mcp-server-{:x}-{n}", super::listen::origin()).into());
         let (tx, rx) = oneshot::channel();
         self.waiting
             .lock()
@@ -176,15 +177,14 @@ impl Drop for Cancel {
 }
 
 impl Inflight {
-    /// Cancels a request (`notifications/cancelled`); unknown ids are ignored, as the spec asks.
-    pub(crate) fn cancel(&self, session: SessionId, id: RequestId) {
-        if let Some(tx) = self
+    /// Cancels a request (`notifications/cancelled`); `false` when this process runs no
+    /// request of that id (unknown ids are ignored, as the spec asks).
+    pub(crate) fn cancel(&self, session: SessionId, id: RequestId) -> bool {
+        let signal = self
             .0
             .lock()
             .expect("inflight requests")
-            .remove(&(session, id))
-        {
-            let _ = tx.send(());
-        }
+            .remove(&(session, id));
+        signal.is_some_and(|tx| tx.send(()).is_ok())
     }
 }
