@@ -350,3 +350,132 @@ fn a_subscription_made_on_one_replica_is_honoured_on_another() {
     });
     assert!(seen.contains(URI), "{seen}");
 }
+
+/// A 2026-07-28 request of a client of the tasks extension to `server`: its answer.
+fn modern(server: &HttpServer, method: &str, mut params: Value) -> Value {
+    // The `Mcp-Name` header mirrors the tool's name, or the task's id.
+    let name = ["name", "taskId"]
+        .into_iter()
+        .find_map(|key| params[key].as_str())
+        .map(str::to_owned);
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {
+            "extensions": {"io.modelcontextprotocol/tasks": {}}}});
+    let message = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let mut headers = vec![
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", method),
+    ];
+    headers.extend(name.as_deref().map(|name| ("mcp-name", name)));
+    let reply = post(
+        server.authority(),
+        server.path(),
+        &headers,
+        &message.to_string(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let answer: Value = serde_json::from_str(&reply.body).expect("a JSON answer");
+    answer["result"].clone()
+}
+
+/// `tasks/get` on `server` until the task is no longer `working` (a few seconds at most).
+fn settled(server: &HttpServer, task: &str) -> Value {
+    for _ in 0..100 {
+        let got = modern(server, "tasks/get", json!({"taskId": task}));
+        if got["status"] != "working" {
+            return got;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("task {task} still working");
+}
+
+#[test]
+fn a_task_is_followed_from_any_replica_and_outlives_the_one_that_ran_it() {
+    let redis = RedisServer::start();
+    let (a, b) = pair("everything", &redis);
+    let start = |server: &HttpServer, tool: &str, arguments: Value| {
+        let created = modern(
+            server,
+            "tools/call",
+            json!({"name": tool, "arguments": arguments}),
+        );
+        assert_eq!(created["resultType"], "task", "{created}");
+        created["taskId"].as_str().expect("a task id").to_owned()
+    };
+
+    // Polled on the replica that does not run it, until it completes.
+    let task = start(&a, "slow_compute", json!({"seconds": 0.3, "label": "x"}));
+    let got = modern(&b, "tasks/get", json!({"taskId": task}));
+    assert_eq!(got["status"], "working", "{got}");
+    let done = settled(&b, &task);
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(
+        done["result"]["content"][0]["text"], "Computed x in 0.3s",
+        "{done}"
+    );
+
+    // Its input is asked on one replica, given through another, and the call goes on.
+    let task = start(&a, "confirm_delete", json!({"filename": "f.txt"}));
+    let asked = settled(&b, &task);
+    assert_eq!(asked["status"], "input_required", "{asked}");
+    assert!(asked["inputRequests"]["confirm"].is_object(), "{asked}");
+    let answers = json!({"confirm": {"action": "accept", "content": {"confirm": true}}});
+    let updated = modern(
+        &b,
+        "tasks/update",
+        json!({"taskId": task, "inputResponses": answers}),
+    );
+    assert_eq!(updated["resultType"], "complete", "{updated}");
+    let mut done = settled(&b, &task);
+    for _ in 0..100 {
+        if done["status"] != "input_required" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        done = settled(&b, &task);
+    }
+    assert_eq!(done["status"], "completed", "{done}");
+
+    // Cancelled through another replica: it stops, and stays cancelled.
+    let task = start(&a, "slow_compute", json!({"seconds": 1.0, "label": "y"}));
+    let cancelled = modern(&b, "tasks/cancel", json!({"taskId": task}));
+    assert_eq!(cancelled["resultType"], "complete", "{cancelled}");
+    let got = modern(&b, "tasks/get", json!({"taskId": task}));
+    assert_eq!(got["status"], "cancelled", "{got}");
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    let got = modern(&a, "tasks/get", json!({"taskId": task}));
+    assert_eq!(got["status"], "cancelled", "the replica that ran it: {got}");
+
+    // A finished task's result outlives the replica that ran it.
+    let task = start(&a, "slow_compute", json!({"seconds": 0.1, "label": "z"}));
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    drop(a);
+    let done = settled(&b, &task);
+    assert_eq!(done["status"], "completed", "{done}");
+    let c = replica("everything", &redis);
+    let done = settled(&c, &task);
+    assert_eq!(
+        done["result"]["content"][0]["text"], "Computed z in 0.1s",
+        "{done}"
+    );
+
+    // An id nobody issued is unknown everywhere.
+    let message = json!({"jsonrpc": "2.0", "id": 1, "method": "tasks/get", "params": {
+        "taskId": "task-1", "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {
+                "extensions": {"io.modelcontextprotocol/tasks": {}}}}}});
+    let headers = [
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "tasks/get"),
+        ("mcp-name", "task-1"),
+    ];
+    let reply = post(b.authority(), b.path(), &headers, &message.to_string());
+    assert!(
+        reply.body.contains("unknown task: task-1"),
+        "{}",
+        reply.body
+    );
+}

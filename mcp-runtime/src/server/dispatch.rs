@@ -80,13 +80,14 @@ const SHARED: [&str; 7] = [
 
 impl<S: Server> Dispatcher<S> {
     pub(crate) fn new(server: S, sessions: Sessions<S>, page_size: usize) -> Self {
+        let tasks = super::tasks::Tasks::new(sessions.store);
         Self {
             server,
             catalog: Catalog::new(S::description(), page_size),
             sessions,
             pending: Default::default(),
             listeners: Default::default(),
-            tasks: Default::default(),
+            tasks,
             inflight: Default::default(),
         }
     }
@@ -271,7 +272,7 @@ impl<S: Server> Dispatcher<S> {
                 self.call_tool_modern(call, &params, cx, declared).await
             }
             "tasks/get" | "tasks/update" | "tasks/cancel" => {
-                self.task_method(call, method, &params, declared)
+                self.task_method(call, method, &params, declared).await
             }
             _ => Err(Failure::new(
                 Fault::UnknownMethod,

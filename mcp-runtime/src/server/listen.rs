@@ -283,10 +283,15 @@ fn decode(message: &str) -> Option<(u64, Change)> {
 impl<S: super::Server> super::dispatch::Dispatcher<S> {
     /// A change another replica announced: delivered here as if made here.
     pub(crate) fn changed_elsewhere(&self, message: &str) {
-        if let Some((from, id, note)) = decode_session_note(message) {
-            if from == origin() {
-                return;
-            }
+        // This process's own announcements come back to it: it acted on them already.
+        let Some((from, rest)) = message.split_once(' ') else {
+            tracing::debug!(message, "an announcement without its origin");
+            return;
+        };
+        if from.parse() == Ok(origin()) || self.tasks.heard(rest) {
+            return;
+        }
+        if let Some((_, id, note)) = decode_session_note(message) {
             match note {
                 SessionNote::Answer(request, outcome) => {
                     self.pending.complete(id, request, outcome);
@@ -308,8 +313,7 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
             return;
         }
         match decode(message) {
-            Some((from, change)) if from != origin() => self.deliver(&change),
-            Some(_) => {}
+            Some((_, change)) => self.deliver(&change),
             None => tracing::debug!(message, "an announcement that is not a change"),
         }
     }
@@ -363,7 +367,7 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
     }
 
     /// Publishes `message` to the other replicas, when the store has any.
-    fn announce(&self, message: String) {
+    pub(super) fn announce(&self, message: String) {
         if let Some(publishing) = self.sessions.store.publish_change(message) {
             tokio::spawn(async move {
                 if let Err(e) = publishing.await {

@@ -4,12 +4,14 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 use crate::protocol::{CallToolResult, ErrorObject, JsonObject, code};
-use crate::session::unix_ms;
+use crate::session::{SessionStore, unix_ms};
 
 /// The extension's identifier.
 pub(crate) const EXTENSION: &str = "io.modelcontextprotocol/tasks";
@@ -41,7 +43,8 @@ impl TaskSupport {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum Status {
     Working,
     InputRequired,
@@ -66,14 +69,58 @@ impl Status {
     }
 }
 
-#[derive(Debug)]
-struct State {
+/// What a client can learn of a task: what `tasks/get` shows, and what a shared store keeps
+/// for the replicas that do not run it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Record {
+    /// Counts the changes, so that a store keeps the latest whatever order writes land in.
+    seq: u64,
     status: Status,
+    created_ms: u64,
     updated_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     result: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     error: Option<ErrorObject>,
     /// Questions the running call waits on: key, `{method, params}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     waiting: Vec<(String, Value)>,
+}
+
+impl Record {
+    fn envelope(&self, id: &str) -> Value {
+        json!({
+            "taskId": id,
+            "status": self.status.as_str(),
+            "createdAt": iso8601(self.created_ms),
+            "lastUpdatedAt": iso8601(self.updated_ms),
+            "ttlMs": TTL_MS,
+            "pollIntervalMs": POLL_INTERVAL_MS,
+        })
+    }
+
+    /// `tasks/get`'s result: the task, with its result, error or pending questions inlined.
+    fn render(&self, id: &str) -> Value {
+        let mut result = self.envelope(id);
+        result["resultType"] = "complete".into();
+        match self.status {
+            Status::Completed => {
+                result["result"] = self.result.clone().unwrap_or(json!({ "content": [] }))
+            }
+            Status::Failed => result["error"] = json!(self.error),
+            Status::InputRequired => {
+                let requests: JsonObject = self.waiting.iter().cloned().collect();
+                result["inputRequests"] = Value::Object(requests);
+            }
+            Status::Working | Status::Cancelled => {}
+        }
+        result
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    record: Record,
     /// Answers delivered by `tasks/update`.
     answers: JsonObject,
     abort: Option<tokio::task::AbortHandle>,
@@ -83,8 +130,9 @@ struct State {
 #[derive(Debug)]
 pub(crate) struct Task {
     id: String,
-    created_ms: u64,
     state: Mutex<State>,
+    /// Where the record goes for the other replicas; `None` with a store no other process sees.
+    store: Option<&'static dyn SessionStore>,
     /// Woken when answers arrive.
     pub changed: Notify,
 }
@@ -92,9 +140,19 @@ pub(crate) struct Task {
 impl Task {
     fn set(&self, f: impl FnOnce(&mut State)) {
         let mut state = self.state.lock().expect("task state");
-        if !state.status.is_terminal() {
+        if !state.record.status.is_terminal() {
             f(&mut state);
-            state.updated_ms = unix_ms();
+            self.changed_record(&mut state.record);
+        }
+    }
+
+    /// Notes a change of the record, and writes it to a shared store in the background (the
+    /// store keeps the one with the highest `seq`, and a finished one for good).
+    fn changed_record(&self, record: &mut Record) {
+        record.updated_ms = unix_ms();
+        record.seq += 1;
+        if let Some(store) = self.store {
+            save(store, &self.id, record);
         }
     }
 
@@ -110,12 +168,14 @@ impl Task {
         if let Some(answer) = state.answers.get(key).filter(|a| fits(a)) {
             return Some(answer.clone());
         }
-        if !state.waiting.iter().any(|(k, _)| k == key) {
-            state.waiting.push((key.to_owned(), request));
+        let record = &mut state.record;
+        let asked = !record.waiting.iter().any(|(k, _)| k == key);
+        if asked {
+            record.waiting.push((key.to_owned(), request));
         }
-        if !state.status.is_terminal() {
-            state.status = Status::InputRequired;
-            state.updated_ms = unix_ms();
+        if !record.status.is_terminal() && (asked || record.status != Status::InputRequired) {
+            record.status = Status::InputRequired;
+            self.changed_record(record);
         }
         None
     }
@@ -124,19 +184,20 @@ impl Task {
     pub(crate) fn finish(&self, result: Result<&CallToolResult, ErrorObject>) {
         self.set(|s| match result {
             Ok(result) => {
-                s.status = Status::Completed;
-                s.result = Some(serde_json::to_value(result).expect("tool results serialize"));
+                s.record.status = Status::Completed;
+                s.record.result =
+                    Some(serde_json::to_value(result).expect("tool results serialize"));
             }
             Err(error) => {
-                s.status = Status::Failed;
-                s.error = Some(error);
+                s.record.status = Status::Failed;
+                s.record.error = Some(error);
             }
         });
     }
 
     /// Marks the task cancelled when the runtime cancelled it.
     pub(crate) fn cancelled(&self) {
-        self.set(|s| s.status = Status::Cancelled);
+        self.set(|s| s.record.status = Status::Cancelled);
     }
 
     /// Remembers how to stop the running call.
@@ -144,117 +205,240 @@ impl Task {
         self.state.lock().expect("task state").abort = Some(abort);
     }
 
-    fn envelope(&self, state: &State) -> Value {
-        json!({
-            "taskId": self.id,
-            "status": state.status.as_str(),
-            "createdAt": iso8601(self.created_ms),
-            "lastUpdatedAt": iso8601(state.updated_ms),
-            "ttlMs": TTL_MS,
-            "pollIntervalMs": POLL_INTERVAL_MS,
-        })
-    }
-
     /// The `CreateTaskResult` of the call that started it.
     pub(crate) fn created(&self) -> Value {
         let state = self.state.lock().expect("task state");
-        let mut result = self.envelope(&state);
+        let mut result = state.record.envelope(&self.id);
         result["resultType"] = "task".into();
         result
     }
+
+    /// Delivers answers; the call waiting on them goes on.
+    fn update(&self, responses: Option<&Value>) {
+        self.set(|s| {
+            if let Some(Value::Object(responses)) = responses {
+                s.answers
+                    .extend(responses.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            let answers = &s.answers;
+            s.record
+                .waiting
+                .retain(|(key, _)| !answers.contains_key(key));
+            if s.record.waiting.is_empty() && s.record.status == Status::InputRequired {
+                s.record.status = Status::Working;
+            }
+        });
+        self.changed.notify_waiters();
+    }
+
+    /// Stops the call; a task that already ended stays as it is.
+    fn cancel(&self) {
+        self.set(|s| {
+            s.record.status = Status::Cancelled;
+            if let Some(abort) = s.abort.take() {
+                abort.abort();
+            }
+        });
+    }
 }
 
-/// The tasks of one server.
+/// Writes `record` to a shared store (`None` when the store keeps no tasks).
+fn saving(
+    store: &'static dyn SessionStore,
+    id: &str,
+    record: &Record,
+) -> Option<crate::session::StoreFuture<'static, ()>> {
+    let json = serde_json::to_string(record).expect("task records serialize");
+    let ttl = Duration::from_millis(TTL_MS);
+    store.save_task(id, record.seq, record.status.is_terminal(), json, ttl)
+}
+
+/// Writes `record` to a shared store in the background.
+fn save(store: &'static dyn SessionStore, id: &str, record: &Record) {
+    if let Some(saving) = saving(store, id, record) {
+        let id = id.to_owned();
+        tokio::spawn(async move {
+            if let Err(e) = saving.await {
+                tracing::warn!(task = id, "a task's record was not stored: {e}");
+            }
+        });
+    }
+}
+
+/// The tasks of one server: those it runs, and through a shared store, those other replicas
+/// run.
 #[derive(Debug, Default)]
-pub(crate) struct Tasks(Mutex<HashMap<String, Arc<Task>>>);
+pub(crate) struct Tasks {
+    local: Mutex<HashMap<String, Arc<Task>>>,
+    store: Option<&'static dyn SessionStore>,
+}
+
+/// What a request about a task found.
+enum Found {
+    /// This process runs it.
+    Here(Arc<Task>),
+    /// Another replica runs (or ran) it: its record as last stored.
+    Elsewhere(Record),
+}
 
 impl Tasks {
+    /// The tasks of a server whose sessions are in `store`: shared with the other processes
+    /// when the store outlives this one.
+    pub(crate) fn new(store: &'static dyn SessionStore) -> Self {
+        Self {
+            local: Mutex::default(),
+            store: store.is_persistent().then_some(store),
+        }
+    }
+
     /// Starts a task (working).
     pub(crate) fn create(&self) -> Arc<Task> {
         let mut bytes = [0u8; 16];
         getrandom::fill(&mut bytes).expect("the operating system's random source failed");
         let id = format!("task-{}", u128::from_le_bytes(bytes));
         let now = unix_ms();
-        let state = State {
+        let record = Record {
+            seq: 1,
             status: Status::Working,
+            created_ms: now,
             updated_ms: now,
             result: None,
             error: None,
             waiting: Vec::new(),
+        };
+        if let Some(store) = self.store {
+            save(store, &id, &record);
+        }
+        let state = State {
+            record,
             answers: JsonObject::new(),
             abort: None,
         };
         let task = Arc::new(Task {
             id: id.clone(),
-            created_ms: now,
             state: Mutex::new(state),
+            store: self.store,
             changed: Notify::new(),
         });
-        let mut tasks = self.0.lock().expect("tasks");
-        tasks.retain(|_, t| now.saturating_sub(t.created_ms) < TTL_MS);
+        let mut tasks = self.local.lock().expect("tasks");
+        tasks.retain(|_, t| {
+            let created = t.state.lock().expect("task state").record.created_ms;
+            now.saturating_sub(created) < TTL_MS
+        });
         tasks.insert(id, task.clone());
         task
     }
 
-    fn find(&self, id: &str) -> Result<Arc<Task>, ErrorObject> {
-        let task = self.0.lock().expect("tasks").get(id).cloned();
-        task.ok_or_else(|| ErrorObject::invalid_params(format!("unknown task: {id}")))
+    fn here(&self, id: &str) -> Option<Arc<Task>> {
+        self.local.lock().expect("tasks").get(id).cloned()
+    }
+
+    async fn find(&self, id: &str) -> Result<Found, ErrorObject> {
+        if let Some(task) = self.here(id) {
+            return Ok(Found::Here(task));
+        }
+        let unknown = || ErrorObject::invalid_params(format!("unknown task: {id}"));
+        // Only ids this runtime could have issued are looked up in the store.
+        let issued = id
+            .strip_prefix("task-")
+            .is_some_and(|n| n.len() <= 39 && n.bytes().all(|b| b.is_ascii_digit()));
+        let Some(store) = self.store.filter(|_| issued) else {
+            return Err(unknown());
+        };
+        let stored = store.load_task(id).await.map_err(|e| {
+            tracing::warn!(task = id, "a task's record could not be read: {e}");
+            ErrorObject::internal("the task store is unavailable; try again")
+        })?;
+        let record = stored.ok_or_else(unknown)?;
+        let record = serde_json::from_str(&record).map_err(|e| {
+            tracing::warn!(task = id, "a task's record is corrupt: {e}");
+            ErrorObject::internal("the task's record is unreadable")
+        })?;
+        Ok(Found::Elsewhere(record))
     }
 
     /// `tasks/get`: the task, with its result, error or pending questions inlined.
-    pub(crate) fn get(&self, id: &str) -> Result<Value, ErrorObject> {
-        let task = self.find(id)?;
-        let state = task.state.lock().expect("task state");
-        let mut result = task.envelope(&state);
-        result["resultType"] = "complete".into();
-        match state.status {
-            Status::Completed => {
-                result["result"] = state.result.clone().unwrap_or(json!({ "content": [] }))
+    pub(crate) async fn get(&self, id: &str) -> Result<Value, ErrorObject> {
+        Ok(match self.find(id).await? {
+            Found::Here(task) => task.state.lock().expect("task state").record.render(id),
+            Found::Elsewhere(record) => record.render(id),
+        })
+    }
+
+    /// `tasks/update`: delivers answers; the call waiting on them goes on, here or on the
+    /// replica that runs it.
+    pub(crate) async fn update(
+        &self,
+        id: &str,
+        responses: Option<&Value>,
+    ) -> Result<Option<String>, ErrorObject> {
+        match self.find(id).await? {
+            Found::Here(task) => {
+                task.update(responses);
+                Ok(None)
             }
-            Status::Failed => result["error"] = json!(state.error),
-            Status::InputRequired => {
-                let requests: JsonObject = state.waiting.iter().cloned().collect();
-                result["inputRequests"] = Value::Object(requests);
+            Found::Elsewhere(record) if record.status.is_terminal() => Ok(None),
+            Found::Elsewhere(_) => {
+                let responses = responses.cloned().unwrap_or_else(|| json!({}));
+                Ok(Some(format!("task-update {id} {responses}")))
             }
-            Status::Working | Status::Cancelled => {}
         }
-        Ok(result)
     }
 
-    /// `tasks/update`: delivers answers; the call waiting on them goes on.
-    pub(crate) fn update(&self, id: &str, responses: Option<&Value>) -> Result<(), ErrorObject> {
-        let task = self.find(id)?;
-        task.set(|s| {
-            if let Some(Value::Object(responses)) = responses {
-                s.answers
-                    .extend(responses.iter().map(|(k, v)| (k.clone(), v.clone())));
+    /// `tasks/cancel`: stops the call, here or on the replica that runs it; a task that
+    /// already ended stays as it is.
+    pub(crate) async fn cancel(&self, id: &str) -> Result<Option<String>, ErrorObject> {
+        match self.find(id).await? {
+            Found::Here(task) => {
+                task.cancel();
+                Ok(None)
             }
-            let answers = &s.answers;
-            s.waiting.retain(|(key, _)| !answers.contains_key(key));
-            if s.waiting.is_empty() && s.status == Status::InputRequired {
-                s.status = Status::Working;
+            Found::Elsewhere(record) if record.status.is_terminal() => Ok(None),
+            Found::Elsewhere(mut record) => {
+                // Recorded as cancelled at once, unless the task finished meanwhile (the
+                // store keeps a finished record): even a replica that died cannot leave it
+                // working. The replica that runs it stops the call when it hears.
+                record.status = Status::Cancelled;
+                record.waiting.clear();
+                record.updated_ms = unix_ms();
+                record.seq += 1;
+                if let Some(saving) = self.store.and_then(|store| saving(store, id, &record)) {
+                    saving.await.map_err(|e| {
+                        tracing::warn!(task = id, "a task's cancellation was not stored: {e}");
+                        ErrorObject::internal("the task store is unavailable; try again")
+                    })?;
+                }
+                Ok(Some(format!("task-cancel {id}")))
             }
-        });
-        task.changed.notify_waiters();
-        Ok(())
+        }
     }
 
-    /// `tasks/cancel`: stops the call; a task that already ended stays as it is.
-    pub(crate) fn cancel(&self, id: &str) -> Result<(), ErrorObject> {
-        let task = self.find(id)?;
-        task.set(|s| {
-            s.status = Status::Cancelled;
-            if let Some(abort) = s.abort.take() {
-                abort.abort();
+    /// What another replica asked of a task this one may run: `task-update ID ANSWERS` or
+    /// `task-cancel ID`. `false` when the message is not about a task.
+    pub(crate) fn heard(&self, message: &str) -> bool {
+        let mut words = message.splitn(3, ' ');
+        let (Some(verb), Some(id)) = (words.next(), words.next()) else {
+            return false;
+        };
+        let task = match verb {
+            "task-update" | "task-cancel" => self.here(id),
+            _ => return false,
+        };
+        if let Some(task) = task {
+            if verb == "task-cancel" {
+                task.cancel();
+            } else {
+                let answers = words.next().and_then(|a| serde_json::from_str(a).ok());
+                task.update(answers.as_ref());
             }
-        });
-        Ok(())
+        }
+        true
     }
 }
 
 impl<S: super::Server> super::dispatch::Dispatcher<S> {
     /// `tasks/get`, `tasks/update` and `tasks/cancel`, for clients of the extension.
-    pub(super) fn task_method(
+    pub(super) async fn task_method(
         &self,
         call: super::dispatch::Call<'_>,
         method: &str,
@@ -268,17 +452,32 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
         let task_id = params.task_id.as_deref().ok_or_else(|| {
             Failure::bad_request(ErrorObject::invalid_params("`taskId` is required"))
         })?;
-        let done = || json!({ "resultType": "complete" });
+        let done = json!({ "resultType": "complete" });
         let result = match method {
-            "tasks/get" => self.tasks.get(task_id),
+            "tasks/get" => self.tasks.get(task_id).await,
             "tasks/update" => self
                 .tasks
                 .update(task_id, params.input_responses.as_ref())
-                .map(|()| done()),
-            _ => self.tasks.cancel(task_id).map(|()| done()),
+                .await
+                .map(|elsewhere| self.hand_on(elsewhere, done)),
+            _ => self
+                .tasks
+                .cancel(task_id)
+                .await
+                .map(|elsewhere| self.hand_on(elsewhere, done)),
         }
         .map_err(Failure::ok)?;
         Ok(call.reply(|buf| serde_json::to_writer(buf, &result).expect("results serialize")))
+    }
+}
+
+impl<S: super::Server> super::dispatch::Dispatcher<S> {
+    /// Hands a request about a task another replica runs to the replicas; `done` is the answer.
+    fn hand_on(&self, elsewhere: Option<String>, done: Value) -> Value {
+        if let Some(message) = elsewhere {
+            self.announce(format!("{} {message}", super::listen::origin()));
+        }
+        done
     }
 }
 
@@ -324,8 +523,8 @@ mod tests {
         assert_eq!(iso8601(1_795_988_700_123), "2026-11-29T21:45:00.123Z");
     }
 
-    #[test]
-    fn tasks_wait_for_answers_and_cancel() {
+    #[tokio::test]
+    async fn tasks_wait_for_answers_and_cancel() {
         let tasks = Tasks::default();
         let task = tasks.create();
         let id = task.id.clone();
@@ -333,21 +532,22 @@ mod tests {
             task.answer("name", json!({"method": "elicitation/create"}), |_| true)
                 .is_none()
         );
-        assert_eq!(tasks.get(&id).unwrap()["status"], "input_required");
-        assert!(tasks.get(&id).unwrap()["inputRequests"]["name"].is_object());
+        assert_eq!(tasks.get(&id).await.unwrap()["status"], "input_required");
+        assert!(tasks.get(&id).await.unwrap()["inputRequests"]["name"].is_object());
         tasks
             .update(&id, Some(&json!({"name": {"action": "accept"}})))
+            .await
             .unwrap();
-        assert_eq!(tasks.get(&id).unwrap()["status"], "working");
+        assert_eq!(tasks.get(&id).await.unwrap()["status"], "working");
         assert!(task.answer("name", json!({}), |_| true).is_some());
-        tasks.cancel(&id).unwrap();
-        assert_eq!(tasks.get(&id).unwrap()["status"], "cancelled");
+        tasks.cancel(&id).await.unwrap();
+        assert_eq!(tasks.get(&id).await.unwrap()["status"], "cancelled");
         task.finish(Ok(&CallToolResult::default()));
         assert_eq!(
-            tasks.get(&id).unwrap()["status"],
+            tasks.get(&id).await.unwrap()["status"],
             "cancelled",
             "terminal states stay"
         );
-        assert_eq!(tasks.get("nope").unwrap_err().code, -32602);
+        assert_eq!(tasks.get("nope").await.unwrap_err().code, -32602);
     }
 }

@@ -65,6 +65,24 @@ static SAVE_IF: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(||
     )
 });
 
+/// A task's record, kept unless the stored one is later (`seq`) or finished: one round trip.
+static SAVE_TASK: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        r"
+        local stored = redis.call('HMGET', KEYS[1], 'seq', 'finished')
+        if stored[2] == '1' then
+            return 0
+        end
+        if stored[1] and tonumber(stored[1]) >= tonumber(ARGV[1]) then
+            return 0
+        end
+        redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'finished', ARGV[2], 'record', ARGV[3])
+        redis.call('PEXPIRE', KEYS[1], ARGV[4])
+        return 1
+        ",
+    )
+});
+
 fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
@@ -127,6 +145,10 @@ impl RedisStore {
     /// replica brings the session back.
     fn ended_key(&self, id: &str) -> String {
         format!("{}:ended:{id}", self.prefix)
+    }
+
+    fn task_key(&self, id: &str) -> String {
+        format!("{}:task:{id}", self.prefix)
     }
 
     /// Where list and resource changes are announced to every replica.
@@ -293,6 +315,36 @@ impl SessionStore for RedisStore {
 
     fn watch_changes(&self, changed: Box<dyn Fn(String) + Send + Sync>) {
         self.subscribe(self.changes_channel(), changed);
+    }
+
+    fn save_task(
+        &self,
+        id: &str,
+        seq: u64,
+        finished: bool,
+        record: String,
+        ttl: Duration,
+    ) -> Option<StoreFuture<'_, ()>> {
+        let key = self.task_key(id);
+        let mut conn = self.conn.clone();
+        Some(Box::pin(self.bounded(async move {
+            SAVE_TASK
+                .key(key)
+                .arg(seq)
+                .arg(u8::from(finished))
+                .arg(record)
+                .arg(ttl.as_millis() as u64)
+                .invoke_async::<u8>(&mut conn)
+                .await
+                .map(drop)
+                .map_err(unavailable)
+        })))
+    }
+
+    fn load_task(&self, id: &str) -> StoreFuture<'_, Option<String>> {
+        let key = self.task_key(id);
+        let mut conn = self.conn.clone();
+        Box::pin(self.bounded(async move { conn.hget(key, "record").await.map_err(unavailable) }))
     }
 
     fn shared_secret(&self) -> StoreFuture<'_, Option<Vec<u8>>> {

@@ -111,6 +111,28 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
         let _ = changed;
     }
 
+    /// Writes the record (JSON) of task `id` for `ttl`, unless the store holds a later one
+    /// (a higher `seq`) or a finished one: writes may land in any order, and a task that ended
+    /// stays as it ended. `None` (the default) for a store no other process shares: tasks then
+    /// stay with the process that runs them.
+    fn save_task(
+        &self,
+        id: &str,
+        seq: u64,
+        finished: bool,
+        record: String,
+        ttl: Duration,
+    ) -> Option<StoreFuture<'_, ()>> {
+        let _ = (id, seq, finished, record, ttl);
+        None
+    }
+
+    /// The record of task `id` as last saved, for a process that does not run it.
+    fn load_task(&self, id: &str) -> StoreFuture<'_, Option<String>> {
+        let _ = id;
+        Box::pin(std::future::ready(Ok(None)))
+    }
+
     /// Drops retained records older than the retention period.
     fn sweep(&self) {}
 
