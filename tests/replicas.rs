@@ -143,6 +143,27 @@ struct Streamed {
 impl Streamed {
     /// Sends `method` (GET, or POST of `body`) on `session` to `server`.
     fn open(server: &HttpServer, method: &str, session: &str, body: &str) -> Self {
+        Self::open_with(server, method, session, "", body)
+    }
+
+    /// A GET stream on `session` that resumes after event `last`.
+    fn resume(server: &HttpServer, session: &str, last: &str) -> Self {
+        Self::open_with(
+            server,
+            "GET",
+            session,
+            &format!("last-event-id: {last}\r\n"),
+            "",
+        )
+    }
+
+    fn open_with(
+        server: &HttpServer,
+        method: &str,
+        session: &str,
+        extra: &str,
+        body: &str,
+    ) -> Self {
         use std::io::Write;
         let mut tcp = std::net::TcpStream::connect(server.authority()).expect("connect");
         tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
@@ -150,7 +171,7 @@ impl Streamed {
         let request = format!(
             "{method} {} HTTP/1.1\r\nhost: {}\r\naccept: application/json, text/event-stream\r\n\
              content-type: application/json\r\ncontent-length: {}\r\n\
-             mcp-session-id: {session}\r\nmcp-protocol-version: {LEGACY}\r\n\r\n{body}",
+             mcp-session-id: {session}\r\nmcp-protocol-version: {LEGACY}\r\n{extra}\r\n{body}",
             server.path(),
             server.authority(),
             body.len()
@@ -172,6 +193,37 @@ impl Streamed {
             self.seen.push_str(&String::from_utf8_lossy(&buf[..n]));
         }
         &self.seen
+    }
+
+    /// The ids of the events read so far, and their messages' methods (empty for a priming
+    /// event), in order.
+    fn events(&self) -> Vec<(String, String)> {
+        let mut events = Vec::new();
+        for block in self.seen.split("\n\n") {
+            let Some(id) = block.lines().find_map(|l| l.strip_prefix("id: ")) else {
+                continue;
+            };
+            let method = block
+                .lines()
+                .find_map(|l| l.strip_prefix("data: "))
+                .and_then(|data| serde_json::from_str::<Value>(data).ok())
+                .map(|m| m["method"].as_str().unwrap_or_default().to_owned())
+                .unwrap_or_default();
+            events.push((id.trim().to_owned(), method));
+        }
+        events
+    }
+
+    /// Reads until `n` events with ids arrived; they.
+    fn read_events(&mut self, n: usize) -> Vec<(String, String)> {
+        use std::io::Read;
+        let mut buf = [0u8; 4096];
+        while self.events().len() < n {
+            let read = self.tcp.read(&mut buf).expect("the stream stays open");
+            assert!(read > 0, "the stream ended: {}", self.seen);
+            self.seen.push_str(&String::from_utf8_lossy(&buf[..read]));
+        }
+        self.events()
     }
 
     /// The first JSON-RPC message read so far that has `method`.
@@ -478,4 +530,60 @@ fn a_task_is_followed_from_any_replica_and_outlives_the_one_that_ran_it() {
         "{}",
         reply.body
     );
+}
+
+#[test]
+fn a_stream_resumed_on_another_replica_receives_what_it_missed() {
+    let redis = RedisServer::start();
+    let (a, b) = pair("everything", &redis);
+    let session = open(&a);
+    let change = |server: &HttpServer, tool: &str, arguments: Value| {
+        let call = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+            "params": {"name": tool, "arguments": arguments}});
+        let reply = server.legacy(&session, &call);
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    };
+    let mut stream = Streamed::open(&a, "GET", &session, "");
+    stream.until("data: \n\n");
+    change(&b, "test_trigger_tool_change", json!({}));
+    stream.until("list_changed");
+    let seen = stream.events();
+    assert_eq!(seen.len(), 2, "a priming event, then the change: {seen:?}");
+    assert_eq!(seen[1].1, "notifications/tools/list_changed");
+    let last = seen[1].0.clone();
+    // The replica holding the stream goes away; changes go on meanwhile.
+    drop(stream);
+    drop(a);
+    let subscribe = json!({"jsonrpc": "2.0", "id": 4, "method": "resources/subscribe",
+        "params": {"uri": "test://watched-resource"}});
+    assert_eq!(b.legacy(&session, &subscribe).status, 200);
+    change(
+        &b,
+        "test_trigger_resource_update",
+        json!({"uri": "test://watched-resource"}),
+    );
+    change(
+        &b,
+        "test_trigger_resource_update",
+        json!({"uri": "test://not-watched"}),
+    );
+    change(&b, "test_trigger_tool_change", json!({}));
+    // The client reconnects with the last id it saw, and the balancer sends it to `b`.
+    let mut resumed = Streamed::resume(&b, &session, &last);
+    resumed.until("tools/list_changed");
+    let missed = resumed.events();
+    let methods: Vec<&str> = missed.iter().map(|(_, m)| m.as_str()).collect();
+    assert_eq!(
+        methods,
+        [
+            "notifications/resources/updated",
+            "notifications/tools/list_changed"
+        ],
+        "what it missed, without the update it did not subscribe to: {missed:?}"
+    );
+    assert!(missed.iter().all(|(id, _)| *id > last), "{missed:?}");
+    // And live changes follow on the resumed stream.
+    change(&b, "test_trigger_tool_change", json!({}));
+    let live = resumed.read_events(3);
+    assert_eq!(live[2].1, "notifications/tools/list_changed", "{live:?}");
 }

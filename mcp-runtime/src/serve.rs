@@ -279,8 +279,10 @@ pub(crate) async fn start<S: Server>(server: S, options: &Options) -> Result<Sta
     )));
     // A session ended on another replica ends here too.
     store.watch_ended(Box::new(|id| dispatcher.sessions.forget(id)));
-    // A list or resource change made on another replica reaches the streams held here.
+    // Session data, answers and task requests another replica hands on.
     store.watch_changes(Box::new(|message| dispatcher.changed_elsewhere(&message)));
+    // A list or resource change made on any replica reaches the streams held here.
+    store.watch_logged(Box::new(|id, change| dispatcher.logged(id, change)));
     Ok((dispatcher, wire))
 }
 

@@ -117,7 +117,7 @@ pub struct ElicitResult {
 
 /// Delivers changes to the clients listening for them.
 pub(crate) trait Notifier: Send + Sync {
-    fn notify(&self, change: Change);
+    fn notify(&'static self, change: Change);
 }
 
 impl Context {

@@ -33,6 +33,8 @@ pub(crate) struct Dispatcher<S: Server> {
     pub tasks: super::tasks::Tasks,
     /// Legacy requests in flight, for `notifications/cancelled`.
     pub inflight: super::requests::Inflight,
+    /// The changes legacy streams resume from, when the store keeps none.
+    pub changes: super::changelog::LocalLog,
 }
 
 /// The request a method answers: its id and the revision its answer is written in.
@@ -89,6 +91,7 @@ impl<S: Server> Dispatcher<S> {
             listeners: Default::default(),
             tasks,
             inflight: Default::default(),
+            changes: Default::default(),
         }
     }
 

@@ -8,7 +8,9 @@ use serde_json::value::RawValue;
 use crate::session::Session;
 
 use super::Server;
+use super::changelog::{EventId, LOG_LENGTH, Missed};
 use super::dispatch::{Answer, Call, Dispatcher, all_headers, rejected, respond};
+use super::listen::{change_message, wants};
 use super::panics::guarded;
 use super::params::parse_params;
 use super::reply::{Body, Failure, Fault, Outlet, Reply};
@@ -16,8 +18,23 @@ use super::request::Request;
 use crate::protocol::{
     Era, ErrorObject, InitializeParams, ProtocolVersion, RequestId, SetLevelParams,
 };
+use crate::session::StoreError;
 use crate::session::resolve::Entry;
+use crate::session::resolve::Rejection;
 use crate::session::{InitializeRecord, NewSession};
+
+/// The `Last-Event-ID` a client resumes a stream from, if it sent one.
+fn last_event_id(req: &Request<'_>) -> Result<Option<EventId>, Failure> {
+    let Some(value) = req.headers.and_then(|h| h.all.value("last-event-id")) else {
+        return Ok(None);
+    };
+    let id = value.ok().and_then(EventId::parse).ok_or_else(|| {
+        Failure::bad_request(ErrorObject::invalid_request(
+            "the `Last-Event-ID` header is not an event id of this server's streams",
+        ))
+    })?;
+    Ok(Some(id))
+}
 
 impl<S: Server> Dispatcher<S> {
     /// Legacy `initialize`: negotiates the revision and creates the session.
@@ -133,9 +150,15 @@ impl<S: Server> Dispatcher<S> {
     }
 
     /// The session's stream of server-initiated messages (legacy HTTP GET); one at a time.
+    /// Its events carry ids: with `Last-Event-ID`, the changes the client missed since that
+    /// event are sent first, whichever replica it reconnects to.
     pub(super) async fn open_stream(&'static self, req: &Request<'_>) -> Reply {
         let session = match self.session(req, false).await {
             Ok(session) => session,
+            Err(failure) => return failure.into_reply(None, None),
+        };
+        let last = match last_event_id(req) {
+            Ok(last) => last,
             Err(failure) => return failure.into_reply(None, None),
         };
         let (outlet, frames) = Outlet::open();
@@ -143,11 +166,41 @@ impl<S: Server> Dispatcher<S> {
             let e = ErrorObject::invalid_request("this session already has an open GET stream");
             return Failure::new(Fault::StreamTaken, e).into_reply(None, None);
         }
+        // Read once the stream is attached: a change logged meanwhile is in the log or on the
+        // stream, and the stream leaves out what the log already gave.
+        let missed = match self.missed(last).await {
+            Ok(missed) => missed,
+            // Without what it missed, a resuming client had better try again; a new stream
+            // works without being primed.
+            Err(e) if last.is_some() => {
+                return rejected(Rejection::Store(e), false).into_reply(None, None);
+            }
+            Err(e) => {
+                tracing::warn!(session = %session.id(), "the change log is unreadable: {e}");
+                Missed::default()
+            }
+        };
+        let replay = missed
+            .changes
+            .into_iter()
+            .filter(|(_, change)| wants(&session, change))
+            .map(|(id, change)| (id, change_message(&change)));
         Reply {
-            body: Body::Stream(frames),
+            body: Body::Stream(frames.resuming(missed.head, replay)),
             fault: None,
             version: Some(session.version()),
             session: None,
+        }
+    }
+
+    /// What the change log holds after `after`, from the store's log or this process's.
+    async fn missed(&self, after: Option<EventId>) -> Result<Missed, StoreError> {
+        let store = self.sessions.store;
+        match store.read_log(after.map(|id| id.to_string()), LOG_LENGTH) {
+            Some(reading) => Ok(reading
+                .await
+                .map(|(head, entries)| Missed::from_store(head, entries))?),
+            None => Ok(self.changes.since(after)),
         }
     }
 

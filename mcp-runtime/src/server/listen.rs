@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
-use super::Change;
 use super::reply::{Failure, Frames, Outlet};
+use super::{Change, changelog};
 use crate::protocol::jsonrpc;
 use crate::protocol::{ErrorObject, LoggingLevel, RequestId};
 use crate::session::SessionId;
@@ -193,11 +193,26 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
 /// A change reaches the `subscriptions/listen` streams that asked for it, and the stream of
 /// every legacy session (resource updates: the sessions that subscribed).
 impl<S: super::Server> super::Notifier for super::dispatch::Dispatcher<S> {
-    /// Delivers to this process's listeners at once, and announces the change to the other
-    /// processes sharing the store (other replicas), which deliver it to theirs.
-    fn notify(&self, change: Change) {
-        self.deliver(&change);
-        self.announce(encode(&change));
+    /// Logs the change (see [`changelog`](super::changelog)). With a store other processes
+    /// share, the store's log hands it, with its id, to every replica, this one included,
+    /// which deliver it to their streams; otherwise it is delivered here at once.
+    fn notify(&'static self, change: Change) {
+        let encoded = changelog::encode(&change);
+        let store = self.sessions.store;
+        let logging = store.log_change(encoded, changelog::LOG_LENGTH, changelog::LOG_AGE);
+        let Some(logging) = logging else {
+            self.changes
+                .push(&change, |id| self.deliver(&change, Some(id)));
+            return;
+        };
+        tokio::spawn(async move {
+            if let Err(e) = logging.await {
+                tracing::warn!(
+                    "a change was not logged, so only this replica's streams have it: {e}"
+                );
+                self.deliver(&change, None);
+            }
+        });
     }
 }
 
@@ -209,17 +224,6 @@ pub(crate) fn origin() -> u64 {
         getrandom::fill(&mut bytes).expect("the OS random source");
         u64::from_le_bytes(bytes)
     })
-}
-
-/// A change as replicas announce it: `ORIGIN tools|prompts|resources|resource URI`.
-fn encode(change: &Change) -> String {
-    let origin = origin();
-    match change {
-        Change::Tools => format!("{origin} tools"),
-        Change::Prompts => format!("{origin} prompts"),
-        Change::Resources => format!("{origin} resources"),
-        Change::ResourceUpdated(uri) => format!("{origin} resource {uri}"),
-    }
 }
 
 /// Session data another replica changed, or a message for a call another replica runs.
@@ -269,19 +273,17 @@ fn decode_session_note(message: &str) -> Option<(u64, SessionId, SessionNote)> {
     Some((origin, id, note))
 }
 
-fn decode(message: &str) -> Option<(u64, Change)> {
-    let (origin, change) = message.split_once(' ')?;
-    let change = match change {
-        "tools" => Change::Tools,
-        "prompts" => Change::Prompts,
-        "resources" => Change::Resources,
-        other => Change::ResourceUpdated(other.strip_prefix("resource ")?.to_owned()),
-    };
-    Some((origin.parse().ok()?, change))
-}
-
 impl<S: super::Server> super::dispatch::Dispatcher<S> {
-    /// A change another replica announced: delivered here as if made here.
+    /// A change any process logged in the shared log (this one's too): delivered here, with
+    /// its id.
+    pub(crate) fn logged(&self, id: &str, change: &str) {
+        match (changelog::EventId::parse(id), changelog::decode(change)) {
+            (Some(id), Some(change)) => self.deliver(&change, Some(id)),
+            _ => tracing::debug!(id, change, "a logged change this runtime does not know"),
+        }
+    }
+
+    /// What another replica announced about a session, a call or a task.
     pub(crate) fn changed_elsewhere(&self, message: &str) {
         // This process's own announcements come back to it: it acted on them already.
         let Some((from, rest)) = message.split_once(' ') else {
@@ -312,10 +314,7 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
             }
             return;
         }
-        match decode(message) {
-            Some((_, change)) => self.deliver(&change),
-            None => tracing::debug!(message, "an announcement that is not a change"),
-        }
+        tracing::debug!(message, "an announcement this runtime does not know");
     }
 
     /// Tells the other replicas that a session's log level changed.
@@ -377,44 +376,39 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
         }
     }
 
-    /// Sends `change` to the listeners this process holds.
-    fn deliver(&self, change: &Change) {
-        let message = match change {
-            Change::ResourceUpdated(uri) => {
-                jsonrpc::notification(change.method(), json!({ "uri": uri }))
-            }
-            _ => jsonrpc::notification(change.method(), json!({})),
-        };
+    /// Sends `change` to the listeners and legacy streams this process holds.
+    fn deliver(&self, change: &Change, id: Option<changelog::EventId>) {
+        let message = change_message(change);
         self.listeners.notify(change);
         self.sessions.map.for_each(|session| {
-            let wanted = match change {
-                Change::ResourceUpdated(uri) => session.is_subscribed(uri),
-                _ => true,
-            };
-            if wanted {
-                session.send_on_stream(message.clone());
+            if wants(session, change) {
+                session.send_on_stream((id, message.clone()));
             }
         });
     }
 }
 
+/// The notification a legacy session's stream carries for `change`.
+pub(super) fn change_message(change: &Change) -> Vec<u8> {
+    match change {
+        Change::ResourceUpdated(uri) => {
+            jsonrpc::notification(change.method(), json!({ "uri": uri }))
+        }
+        _ => jsonrpc::notification(change.method(), json!({})),
+    }
+}
+
+/// Whether a legacy session hears of `change`: every list change, and the updates of the
+/// resources it subscribed to.
+pub(super) fn wants<T>(session: &crate::session::SessionEntry<T>, change: &Change) -> bool {
+    match change {
+        Change::ResourceUpdated(uri) => session.is_subscribed(uri),
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod announcements {
-    use super::{Change, decode, encode, origin};
-
-    #[test]
-    fn changes_travel_between_replicas_as_they_were_made() {
-        for change in [
-            Change::Tools,
-            Change::Prompts,
-            Change::Resources,
-            Change::ResourceUpdated("file:///a b".into()),
-        ] {
-            assert_eq!(decode(&encode(&change)), Some((origin(), change)));
-        }
-        assert_eq!(decode("12 nonsense"), None);
-        assert_eq!(decode("x tools"), None);
-    }
 
     #[test]
     fn a_log_level_travels_with_its_session() {

@@ -4,7 +4,8 @@
 //! - `request` and `reply`: the seam. A transport builds a request value; the server returns a
 //!   reply value, fully encoded, with a typed fault the transport maps to its status codes.
 //! - `dispatch`: routes a request by era and method, and finds its legacy session.
-//! - `lifecycle`, `tools`, `resources`, `prompts`, `completion`, `tasks`, `listen`: the methods.
+//! - `lifecycle`, `tools`, `resources`, `prompts`, `completion`, `tasks`, `listen`: the methods;
+//!   `changelog`: the changes a legacy session's stream resumes from.
 //! - `checks` and `params`: what a 2026-07-28 request must carry, and the params methods read.
 //! - `catalog`: every static result, serialized once at start-up.
 //! - `context`, `requests`, `rounds`: what a handler can do while it runs (progress, logging,
@@ -15,6 +16,7 @@ mod args;
 pub(crate) mod bridge;
 mod capabilities;
 pub(crate) mod catalog;
+pub(crate) mod changelog;
 mod checks;
 mod completion;
 mod context;

@@ -4,11 +4,13 @@
 //! A call is answered with plain JSON unless it emits a message before its result; then the
 //! reply becomes a stream of frames. That choice (the answer pumping) is made here, once.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 
 use tokio::sync::mpsc;
 
+use super::changelog::EventId;
 use crate::protocol::jsonrpc::{self, RequestId};
 use crate::protocol::{ErrorObject, ProtocolVersion};
 use crate::session::SessionId;
@@ -154,6 +156,11 @@ pub(crate) struct Frames {
     call: Option<BoxedCall>,
     done: Option<Vec<u8>>,
     open_ended: bool,
+    /// A resumable stream's opening: the id it is primed with, then what its client missed.
+    prime: Option<EventId>,
+    replay: VecDeque<(EventId, Vec<u8>)>,
+    /// Live messages up to this id were replayed already.
+    replayed_through: Option<EventId>,
     /// Whatever must live exactly as long as the client's stream (see [`Frames::holding`]).
     _held: Option<Box<dyn Send>>,
 }
@@ -162,10 +169,14 @@ pub(crate) struct Frames {
 /// come; the stream is closed beyond it (see [`Outlet`]).
 pub(crate) const STREAM_BACKLOG: usize = 1024;
 
+/// A message on a long-lived stream, with the id its client resumes after it from (a legacy
+/// session's GET stream), or none.
+pub(crate) type Event = (Option<EventId>, Vec<u8>);
+
 /// The sending side of a long-lived stream (a session's GET stream, `subscriptions/listen`):
 /// bounded, so that a client that stops reading costs at most [`STREAM_BACKLOG`] messages.
 #[derive(Debug)]
-pub(crate) struct Outlet(mpsc::Sender<Vec<u8>>);
+pub(crate) struct Outlet(mpsc::Sender<Event>);
 
 /// Why a message was not queued on a stream.
 #[derive(Debug, PartialEq, Eq)]
@@ -186,7 +197,12 @@ impl Outlet {
 
     /// Queues a message without waiting.
     pub(crate) fn send(&self, message: Vec<u8>) -> Result<(), Overflow> {
-        self.0.try_send(message).map_err(|e| match e {
+        self.send_event((None, message))
+    }
+
+    /// Queues a message and its event id without waiting.
+    pub(crate) fn send_event(&self, event: Event) -> Result<(), Overflow> {
+        self.0.try_send(event).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => Overflow::Full,
             mpsc::error::TrySendError::Closed(_) => Overflow::Closed,
         })
@@ -202,20 +218,20 @@ impl Outlet {
 /// stream's bounded queue.
 pub(crate) enum Inbox {
     Call(mpsc::UnboundedReceiver<Vec<u8>>),
-    Stream(mpsc::Receiver<Vec<u8>>),
+    Stream(mpsc::Receiver<Event>),
 }
 
 impl Inbox {
-    async fn recv(&mut self) -> Option<Vec<u8>> {
+    async fn recv(&mut self) -> Option<Event> {
         match self {
-            Self::Call(rx) => rx.recv().await,
+            Self::Call(rx) => rx.recv().await.map(|m| (None, m)),
             Self::Stream(rx) => rx.recv().await,
         }
     }
 
-    fn try_recv(&mut self) -> Option<Vec<u8>> {
+    fn try_recv(&mut self) -> Option<Event> {
         match self {
-            Self::Call(rx) => rx.try_recv().ok(),
+            Self::Call(rx) => rx.try_recv().ok().map(|m| (None, m)),
             Self::Stream(rx) => rx.try_recv().ok(),
         }
     }
@@ -227,8 +243,8 @@ impl From<mpsc::UnboundedReceiver<Vec<u8>>> for Inbox {
     }
 }
 
-impl From<mpsc::Receiver<Vec<u8>>> for Inbox {
-    fn from(rx: mpsc::Receiver<Vec<u8>>) -> Self {
+impl From<mpsc::Receiver<Event>> for Inbox {
+    fn from(rx: mpsc::Receiver<Event>) -> Self {
         Self::Stream(rx)
     }
 }
@@ -255,6 +271,9 @@ impl Frames {
             call,
             done,
             open_ended: false,
+            prime: None,
+            replay: VecDeque::new(),
+            replayed_through: None,
             _held: None,
         }
     }
@@ -268,8 +287,25 @@ impl Frames {
             call: None,
             done: None,
             open_ended: true,
+            prime: None,
+            replay: VecDeque::new(),
+            replayed_through: None,
             _held: None,
         }
+    }
+
+    /// Makes the stream resumable: it opens with an event of id `prime` and no data (so that
+    /// the client has an id to reconnect with before anything happens), then what the client
+    /// missed, oldest first; live messages the replay carried already are left out.
+    pub(crate) fn resuming(
+        mut self,
+        prime: Option<EventId>,
+        replay: impl IntoIterator<Item = (EventId, Vec<u8>)>,
+    ) -> Self {
+        self.replay.extend(replay);
+        self.prime = if self.replay.is_empty() { prime } else { None };
+        self.replayed_through = self.replay.back().map(|(id, _)| *id).or(prime);
+        self
     }
 
     /// Keeps `guard` until the stream is dropped, which is when its client goes away: a
@@ -285,10 +321,39 @@ impl Frames {
         self.open_ended
     }
 
-    /// The next frame; `None` at the end. Cancel-safe: a frame is taken only when returned.
+    /// The next message; `None` at the end. Cancel-safe: a frame is taken only when returned.
+    /// Event ids, and the priming event that carries nothing else, are for HTTP clients that
+    /// resume streams: [`next_event`](Self::next_event) has them.
     pub(crate) async fn next(&mut self) -> Option<Vec<u8>> {
+        loop {
+            let (_, message) = self.next_event().await?;
+            if !message.is_empty() {
+                return Some(message);
+            }
+        }
+    }
+
+    /// The next frame with its event id; `None` at the end. A priming event has an id and an
+    /// empty message. Cancel-safe, as [`next`](Self::next).
+    pub(crate) async fn next_event(&mut self) -> Option<Event> {
+        if let Some(id) = self.prime.take() {
+            return Some((Some(id), Vec::new()));
+        }
+        if let Some((id, message)) = self.replay.pop_front() {
+            return Some((Some(id), message));
+        }
+        loop {
+            let (id, message) = self.next_live().await?;
+            let replayed = id.zip(self.replayed_through).is_some_and(|(id, r)| id <= r);
+            if !replayed {
+                return Some((id, message));
+            }
+        }
+    }
+
+    async fn next_live(&mut self) -> Option<Event> {
         if let Some(first) = self.first.take() {
-            return Some(first);
+            return Some((None, first));
         }
         if self.open_ended {
             return self.rx.recv().await;
@@ -296,17 +361,17 @@ impl Frames {
         if let Some(call) = self.call.as_mut() {
             tokio::select! {
                 biased;
-                Some(message) = self.rx.recv() => return Some(message),
+                Some(event) = self.rx.recv() => return Some(event),
                 done = call => {
                     self.done = Some(done);
                     self.call = None;
                 }
             }
         }
-        if let Some(message) = self.rx.try_recv() {
-            return Some(message);
+        if let Some(event) = self.rx.try_recv() {
+            return Some(event);
         }
-        self.done.take()
+        self.done.take().map(|done| (None, done))
     }
 }
 
@@ -315,6 +380,7 @@ mod tests {
     use super::*;
     use crate::protocol::Era;
     use crate::server::Notifier;
+    use crate::server::changelog::EventId;
     use crate::server::dispatch::Dispatcher;
     use crate::server::request::{Message, Request};
     use crate::test_support::{Demo, Via, dispatcher, initialize, memory_store, send};
@@ -354,15 +420,89 @@ mod tests {
     }
 
     async fn open_stream<S: Server>(d: &'static Dispatcher<S>, session: &str) -> Reply {
+        open_stream_after(d, session, None).await
+    }
+
+    /// A GET stream with `Last-Event-ID: last` when given.
+    async fn open_stream_after<S: Server>(
+        d: &'static Dispatcher<S>,
+        session: &str,
+        last: Option<&str>,
+    ) -> Reply {
+        let h = crate::test_support::headers(&[("last-event-id", last.unwrap_or_default())]);
+        let view = crate::server::request::HeaderView {
+            protocol_version: None,
+            method: None,
+            name: None,
+            all: &h,
+        };
         let request = Request {
             message: Message::OpenStream,
             era: Era::Legacy,
             session: Some(session),
             caller: None,
-            headers: None,
+            headers: last.map(|_| view),
             pinned: false,
         };
         d.handle(request).await
+    }
+
+    /// The next event's id and method (an empty method for a priming event).
+    async fn event(frames: &mut Frames) -> (EventId, String) {
+        let (id, message) = frames.next_event().await.expect("an event");
+        let method = match message.is_empty() {
+            true => String::new(),
+            false => serde_json::from_slice::<serde_json::Value>(&message).unwrap()["method"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        };
+        (id.expect("an event id"), method)
+    }
+
+    #[tokio::test]
+    async fn a_stream_resumes_after_the_last_event_its_client_saw() {
+        let d = dispatcher(Demo, memory_store(IDLE), IDLE);
+        let init = send(d, Via::default(), &initialize(1, "2025-11-25")).await;
+        let session = init.session.expect("a session").to_string();
+        let Body::Stream(mut first) = open_stream(d, &session).await.body else {
+            panic!("a stream");
+        };
+        let (primed, nothing) = event(&mut first).await;
+        assert_eq!(nothing, "", "a stream opens with a priming event");
+        d.notify(Change::Tools);
+        let (seen, method) = event(&mut first).await;
+        assert_eq!(method, "notifications/tools/list_changed");
+        assert!(seen > primed);
+        // The connection breaks; changes go on.
+        drop(first);
+        d.notify(Change::Prompts);
+        d.notify(Change::Resources);
+        let seen = seen.to_string();
+        let Body::Stream(mut resumed) = open_stream_after(d, &session, Some(&seen)).await.body
+        else {
+            panic!("a stream");
+        };
+        let (a, method) = event(&mut resumed).await;
+        assert_eq!(method, "notifications/prompts/list_changed");
+        let (b, method) = event(&mut resumed).await;
+        assert_eq!(method, "notifications/resources/list_changed");
+        d.notify(Change::Tools);
+        let (c, method) = event(&mut resumed).await;
+        assert_eq!(method, "notifications/tools/list_changed", "then live");
+        assert!(a < b && b < c);
+        drop(resumed);
+        // A client that saw only the priming event missed all four.
+        let primed = primed.to_string();
+        let Body::Stream(mut all) = open_stream_after(d, &session, Some(&primed)).await.body else {
+            panic!("a stream");
+        };
+        for _ in 0..4 {
+            event(&mut all).await;
+        }
+        drop(all);
+        let bad = open_stream_after(d, &session, Some("yesterday")).await;
+        assert_eq!(bad.fault, Some(Fault::Invalid));
     }
 
     #[tokio::test]

@@ -163,12 +163,12 @@ impl<T> SessionEntry<T> {
     /// Sends a message on the GET stream, if one is open; `false` when none is, or when it
     /// was just closed because its client does not keep up (it reconnects, and a new GET
     /// finds the slot free).
-    pub(crate) fn send_on_stream(&self, message: Vec<u8>) -> bool {
+    pub(crate) fn send_on_stream(&self, event: crate::server::reply::Event) -> bool {
         let mut slot = self.stream.lock().expect("stream slot");
         let Some(outlet) = slot.as_ref() else {
             return false;
         };
-        match outlet.send(message) {
+        match outlet.send_event(event) {
             Ok(()) => true,
             Err(overflow) => {
                 if overflow == Overflow::Full {

@@ -81,7 +81,7 @@ pub(crate) use redis::RedisStore;
 pub(crate) use reinit::ReinitPolicy;
 pub use reinit::{Issuer, NewSession, Reinit, ReinitRequest};
 pub(crate) use store::MemoryStore;
-pub use store::{Loaded, Saved, SessionStore, StoreError, StoreFuture};
+pub use store::{Loaded, LogRead, OnLogged, Saved, SessionStore, StoreError, StoreFuture};
 
 /// A session id, verifiable by the deployment that issued it: a 128-bit nonce (this process's
 /// random instance number, then 64 random bits) and a 128-bit tag, HMAC-SHA256 of the nonce

@@ -13,7 +13,7 @@ use std::time::Duration;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use super::store::{Loaded, Saved, SessionStore, StoreError, StoreFuture};
+use super::store::{Loaded, LogRead, OnLogged, Saved, SessionStore, StoreError, StoreFuture};
 use super::{SessionId, StoredSession};
 
 /// See the module docs.
@@ -83,6 +83,47 @@ static SAVE_TASK: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(
     )
 });
 
+/// Appends a change to the log (a Redis stream, `KEYS[1]`), trims the log by length
+/// (`ARGV[2]`) and age (`ARGV[3]` ms, by Redis's clock), and publishes `ID CHANGE` on the
+/// channel `ARGV[4]`: one round trip, and the order of the ids is the order of the messages.
+static LOG_CHANGE: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        r"
+        local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'change', ARGV[1])
+        local now = redis.call('TIME')
+        local cutoff = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[3])
+        if cutoff > 0 then
+            redis.call('XTRIM', KEYS[1], 'MINID', '~', cutoff)
+        end
+        redis.call('PEXPIRE', KEYS[1], ARGV[3])
+        redis.call('PUBLISH', ARGV[4], id .. ' ' .. ARGV[1])
+        return id
+        ",
+    )
+});
+
+/// The latest id of the log `KEYS[1]` (or an empty string), then the ids and changes after
+/// `ARGV[1]` (none when it is empty), at most `ARGV[2]` of them.
+static READ_LOG: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        r"
+        local out = {''}
+        local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+        if last[1] then
+            out[1] = last[1][1]
+        end
+        if ARGV[1] ~= '' then
+            local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])
+            for _, entry in ipairs(entries) do
+                table.insert(out, entry[1])
+                table.insert(out, entry[2][2])
+            end
+        end
+        return out
+        ",
+    )
+});
+
 fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
@@ -145,6 +186,16 @@ impl RedisStore {
     /// replica brings the session back.
     fn ended_key(&self, id: &str) -> String {
         format!("{}:ended:{id}", self.prefix)
+    }
+
+    /// The change log every replica's streams resume from.
+    fn log_key(&self) -> String {
+        format!("{}:changes", self.prefix)
+    }
+
+    /// Where each logged change is handed to every replica, with its id.
+    fn logged_channel(&self) -> String {
+        format!("{}:logged", self.prefix)
     }
 
     fn task_key(&self, id: &str) -> String {
@@ -315,6 +366,58 @@ impl SessionStore for RedisStore {
 
     fn watch_changes(&self, changed: Box<dyn Fn(String) + Send + Sync>) {
         self.subscribe(self.changes_channel(), changed);
+    }
+
+    fn log_change(
+        &self,
+        change: String,
+        length: usize,
+        age: Duration,
+    ) -> Option<StoreFuture<'_, ()>> {
+        let mut conn = self.conn.clone();
+        Some(Box::pin(self.bounded(async move {
+            LOG_CHANGE
+                .key(self.log_key())
+                .arg(change)
+                .arg(length)
+                .arg(age.as_millis() as u64)
+                .arg(self.logged_channel())
+                .invoke_async::<String>(&mut conn)
+                .await
+                .map(drop)
+                .map_err(unavailable)
+        })))
+    }
+
+    fn watch_logged(&self, logged: OnLogged) {
+        self.subscribe(self.logged_channel(), move |message| {
+            if let Some((id, change)) = message.split_once(' ') {
+                logged(id, change);
+            }
+        });
+    }
+
+    fn read_log(&self, after: Option<String>, limit: usize) -> Option<StoreFuture<'_, LogRead>> {
+        let mut conn = self.conn.clone();
+        Some(Box::pin(self.bounded(async move {
+            let mut out: Vec<String> = READ_LOG
+                .key(self.log_key())
+                .arg(after.unwrap_or_default())
+                .arg(limit)
+                .invoke_async(&mut conn)
+                .await
+                .map_err(unavailable)?;
+            if out.is_empty() {
+                return Ok((None, Vec::new()));
+            }
+            let head = Some(out.remove(0)).filter(|id| !id.is_empty());
+            let mut rest = out.into_iter();
+            let mut entries = Vec::new();
+            while let (Some(id), Some(change)) = (rest.next(), rest.next()) {
+                entries.push((id, change));
+            }
+            Ok((head, entries))
+        })))
     }
 
     fn save_task(

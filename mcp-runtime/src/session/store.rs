@@ -29,6 +29,13 @@ pub enum StoreError {
     Corrupt(#[from] serde_json::Error),
 }
 
+/// What [`SessionStore::read_log`] found: the id of the latest change, and the changes after
+/// the id asked for, as `(id, change)`, oldest first.
+pub type LogRead = (Option<String>, Vec<(String, String)>);
+
+/// What [`SessionStore::watch_logged`] calls with each logged change: its id, and the change.
+pub type OnLogged = Box<dyn Fn(&str, &str) + Send + Sync>;
+
 /// What a store knows about a session id.
 #[derive(Debug)]
 pub enum Loaded {
@@ -109,6 +116,34 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     /// Calls `changed` with every change another process announces.
     fn watch_changes(&self, changed: Box<dyn Fn(String) + Send + Sync>) {
         let _ = changed;
+    }
+
+    /// Appends `change` (encoded by the runtime) to the change log the processes sharing the
+    /// store read, and hands it with the id the log gave it to every one's
+    /// [`watch_logged`](Self::watch_logged), this process's included. The log keeps at most
+    /// `length` changes, none older than `age`. `None` (the default) for a store no other
+    /// process shares: the runtime keeps the log itself.
+    fn log_change(
+        &self,
+        change: String,
+        length: usize,
+        age: Duration,
+    ) -> Option<StoreFuture<'_, ()>> {
+        let _ = (change, length, age);
+        None
+    }
+
+    /// Calls `logged(id, change)` with every change any process logs, in the log's order.
+    fn watch_logged(&self, logged: OnLogged) {
+        let _ = logged;
+    }
+
+    /// The id of the latest change in the log, and the changes logged after `after` (none
+    /// when `after` is `None`), oldest first, at most `limit`: what a stream that reconnects
+    /// missed. `None` for a store that keeps no log.
+    fn read_log(&self, after: Option<String>, limit: usize) -> Option<StoreFuture<'_, LogRead>> {
+        let _ = (after, limit);
+        None
     }
 
     /// Writes the record (JSON) of task `id` for `ttl`, unless the store holds a later one

@@ -26,6 +26,7 @@ use crate::protocol::jsonrpc;
 use crate::protocol::version::is_legacy_version_string;
 use crate::protocol::{Era, ErrorObject, ProtocolVersion};
 use crate::server::Server;
+use crate::server::changelog::EventId;
 use crate::server::dispatch::Dispatcher;
 use crate::server::reply::{Body as ReplyBody, Fault, Frames, Reply};
 use crate::server::request::{HeaderSource, HeaderView, Message, Request, era_of};
@@ -279,7 +280,7 @@ fn sse<S: Server>(frames: Frames, app: &App<S>, version: Option<ProtocolVersion>
                         let last = Bytes::from_static(SHUTTING_DOWN);
                         return Some((Ok::<_, Infallible>(last), (frames, closing, true)));
                     }
-                    next = tokio::time::timeout(KEEPALIVE, frames.next()) => match next {
+                    next = tokio::time::timeout(KEEPALIVE, frames.next_event()) => match next {
                         Ok(next) => next,
                         Err(_) => {
                             let keepalive = Bytes::from_static(b": keepalive\n\n");
@@ -287,13 +288,15 @@ fn sse<S: Server>(frames: Frames, app: &App<S>, version: Option<ProtocolVersion>
                         }
                     },
                 },
-                None => frames.next().await,
+                None => frames.next_event().await,
             };
-            let message = next?;
-            if let Some(wire) = wire {
+            let (id, message) = next?;
+            if let Some(wire) = wire
+                && !message.is_empty()
+            {
                 wire.record(version, &message);
             }
-            Some((Ok(sse_frame(&message)), (frames, closing, false)))
+            Some((Ok(sse_frame(id, &message)), (frames, closing, false)))
         },
     );
     sse_response(Body::from_stream(body))
@@ -337,8 +340,14 @@ fn accepts(headers: &HeaderMap, media: &[&str]) -> bool {
     })
 }
 
-fn sse_frame(message: &[u8]) -> Bytes {
-    let mut frame = Vec::with_capacity(message.len() + 24);
+/// One SSE event: a message, with its id when the stream is resumable; an id with no message
+/// primes the client with a position to resume from.
+fn sse_frame(id: Option<EventId>, message: &[u8]) -> Bytes {
+    use std::io::Write;
+    let mut frame = Vec::with_capacity(message.len() + 64);
+    if let Some(id) = id {
+        let _ = writeln!(frame, "id: {id}");
+    }
     frame.extend_from_slice(b"event: message\ndata: ");
     frame.extend_from_slice(message);
     frame.extend_from_slice(b"\n\n");
