@@ -14,7 +14,7 @@ use mcp_runtime::prelude::*;
 
 /// A notebook per session, kept across restarts and expiry.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Cli {
     /// Keep at most this many notes per session, dropping the oldest.
     #[arg(long, env = "NOTEBOOK_MAX_NOTES", default_value_t = 1000)]

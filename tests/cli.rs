@@ -189,6 +189,8 @@ fn help_names_the_program_and_each_flag_with_its_variable() {
     assert!(help.status.success());
     let text = String::from_utf8(help.stdout).unwrap();
     assert!(text.contains("Usage: hello [OPTIONS]"), "{text}");
+    // The program's description is the server's, never the flags' documentation.
+    assert!(text.starts_with("Usage: hello"), "{text}");
     for flag in [
         "--http <ADDR>",
         "--store <URL>",
@@ -242,6 +244,10 @@ fn a_program_of_its_own_flattens_the_serving_flags() {
     let help = run("notebook", &["--help"], &[]);
     let text = String::from_utf8(help.stdout).unwrap();
     assert!(text.contains("Usage: notebook [OPTIONS]"), "{text}");
+    assert!(
+        text.starts_with("A notebook per session, kept across restarts and expiry"),
+        "its own description first: {text}"
+    );
     assert!(text.contains("--max-notes <MAX_NOTES>"), "{text}");
     assert!(text.contains("[env: NOTEBOOK_MAX_NOTES=]"), "{text}");
     assert!(text.contains("--http <ADDR>"), "{text}");

@@ -587,3 +587,21 @@ fn a_stream_resumed_on_another_replica_receives_what_it_missed() {
     let live = resumed.read_events(3);
     assert_eq!(live[2].1, "notifications/tools/list_changed", "{live:?}");
 }
+
+#[test]
+fn a_session_has_one_stream_across_replicas_the_newest() {
+    let redis = RedisServer::start();
+    let (a, b) = pair("everything", &redis);
+    let session = open(&a);
+    let mut old = Streamed::open(&a, "GET", &session, "");
+    old.until("data: \n\n");
+    let mut new = Streamed::open(&b, "GET", &session, "");
+    new.until("data: \n\n");
+    // The stream on `a` ends (its client would reconnect, were it not broken): a change
+    // reaches the session once, on the newest stream.
+    old.until("\r\n0\r\n\r\n");
+    let call = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+        "params": {"name": "test_trigger_tool_change", "arguments": {}}});
+    assert_eq!(a.legacy(&session, &call).status, 200);
+    new.until("tools/list_changed");
+}

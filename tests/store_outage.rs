@@ -87,6 +87,64 @@ fn a_redis_that_dies_and_comes_back_is_reconnected() {
     opens_again(&server);
 }
 
+/// Redis's answer to an inline command, first line.
+fn redis_says(redis: &RedisServer, command: &str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", redis.port())).expect("connect");
+    tcp.write_all(format!("{command}\r\n").as_bytes()).unwrap();
+    let mut line = String::new();
+    BufReader::new(tcp).read_line(&mut line).unwrap();
+    line.trim_end().to_owned()
+}
+
+/// A Redis restarted without its data has lost the deployment secret: the replica that was
+/// running puts its own back as soon as it reconnects, so that a replica started after that
+/// accepts its sessions' ids, and it accepts the new one's.
+#[test]
+fn a_replica_started_after_redis_lost_its_data_shares_the_secret() {
+    let redis = RedisServer::start();
+    let port = redis.port();
+    let args = ["--store", &redis.url, "--store-timeout", "0.5"];
+    let old = HttpServer::start("hello", &args, &[]);
+    drop(redis);
+    let redis = RedisServer::start_on(port);
+    opens_again(&old);
+    let opened = old.initialize();
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    let from_old = opened
+        .header("mcp-session-id")
+        .expect("a session")
+        .to_owned();
+    // Put back when its subscriptions reconnected, within a second or so.
+    let mut back = false;
+    for _ in 0..40 {
+        back = redis_says(&redis, "EXISTS mcp:session:deployment-secret") == ":1";
+        if back {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(back, "the secret was not put back");
+    let new = HttpServer::start("hello", &["--store", &redis.url], &[]);
+    let call = add(&new, &from_old);
+    assert_eq!(
+        call.status, 200,
+        "the new replica refused the old one's id: {}",
+        call.body
+    );
+    let opened = new.initialize();
+    let from_new = opened
+        .header("mcp-session-id")
+        .expect("a session")
+        .to_owned();
+    let call = add(&old, &from_new);
+    assert_eq!(
+        call.status, 200,
+        "the old replica refused the new one's id: {}",
+        call.body
+    );
+}
+
 /// A state change the store cannot take is an error to the tool and its client, and is undone:
 /// never a silent success.
 #[test]

@@ -33,7 +33,7 @@ use super::{Options, Transport};
 /// assert_eq!(cli.notes, std::path::PathBuf::from("/tmp/n"));
 /// ```
 #[derive(clap::Args, Clone, Debug)]
-#[command(next_help_heading = "Serving MCP")]
+#[command(next_help_heading = "Serving MCP", about = None, long_about = None)]
 pub struct ServeFlags {
     /// Serve newline-delimited JSON-RPC on stdin/stdout (the default).
     #[arg(long, env = "MCP_STDIO", conflicts_with = "http")]

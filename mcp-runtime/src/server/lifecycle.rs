@@ -166,6 +166,7 @@ impl<S: Server> Dispatcher<S> {
             let e = ErrorObject::invalid_request("this session already has an open GET stream");
             return Failure::new(Fault::StreamTaken, e).into_reply(None, None);
         }
+        self.announce_stream(session.id());
         // Read once the stream is attached: a change logged meanwhile is in the log or on the
         // stream, and the stream leaves out what the log already gave.
         let missed = match self.missed(last).await {

@@ -236,6 +236,8 @@ enum SessionNote {
     Answer(RequestId, Result<serde_json::Value, ErrorObject>),
     /// `notifications/cancelled` for a call of this id.
     Cancel(RequestId),
+    /// The session's GET stream opened on another replica.
+    StreamOpened,
 }
 
 /// A client's response as replicas hand it on.
@@ -268,6 +270,7 @@ fn decode_session_note(message: &str) -> Option<(u64, SessionId, SessionNote)> {
             SessionNote::Answer(answer.id, outcome)
         }
         "cancel" => SessionNote::Cancel(serde_json::from_str(&rest).ok()?),
+        "stream" => SessionNote::StreamOpened,
         _ => return None,
     };
     Some((origin, id, note))
@@ -307,6 +310,9 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
                             SessionNote::Level(level) => session.set_log_level(level),
                             SessionNote::Subscribe(uri) => session.subscribe(&uri),
                             SessionNote::Unsubscribe(uri) => session.unsubscribe(&uri),
+                            // One stream per session: the newest, wherever it opened (a
+                            // client that reconnects leaves its broken one behind).
+                            SessionNote::StreamOpened => session.close_stream(),
                             SessionNote::Answer(..) | SessionNote::Cancel(_) => {}
                         }
                     }
@@ -355,6 +361,13 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
             "{} answer {id} {{\"id\":{request},\"{field}\":{value}}}",
             origin()
         ));
+    }
+
+    /// Tells the other replicas that the session's GET stream is here now: they close theirs.
+    pub(crate) fn announce_stream(&self, id: SessionId) {
+        if self.sessions.store.is_persistent() {
+            self.announce(format!("{} stream {id} opened", origin()));
+        }
     }
 
     /// Hands a cancellation of a call this process does not run to the other replicas.
@@ -439,6 +452,9 @@ mod announcements {
         let cancel = super::SessionNote::Cancel(crate::protocol::RequestId::Number(4));
         let message = format!("7 cancel {id} 4");
         assert_eq!(super::decode_session_note(&message), Some((7, id, cancel)));
+        let message = format!("7 stream {id} opened");
+        let opened = super::SessionNote::StreamOpened;
+        assert_eq!(super::decode_session_note(&message), Some((7, id, opened)));
         assert!(super::decode_session_note("7 level nope warning").is_none());
         assert!(super::decode_session_note("7 tools").is_none());
     }

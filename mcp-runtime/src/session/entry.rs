@@ -205,7 +205,8 @@ impl<T> SessionEntry<T> {
             .any(|s| &**s == uri)
     }
 
-    fn close_stream(&self) {
+    /// Ends the GET stream, if one is open.
+    pub(crate) fn close_stream(&self) {
         self.stream.lock().expect("stream slot").take();
     }
 

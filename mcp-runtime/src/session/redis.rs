@@ -26,6 +26,10 @@ pub(crate) struct RedisStore {
     retention: Duration,
     /// How long one operation may take, reconnection included, before it fails.
     timeout: Duration,
+    /// The deployment secret this process adopted from the store, written back when Redis
+    /// comes back without it (restarted with no persistence), so that replicas started after
+    /// that adopt the same one.
+    secret: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl fmt::Debug for RedisStore {
@@ -161,7 +165,43 @@ impl RedisStore {
             idle,
             retention,
             timeout,
+            secret: Default::default(),
         })
+    }
+
+    fn secret_key(&self) -> String {
+        format!("{}:deployment-secret", self.prefix)
+    }
+
+    /// What to do each time a subscription is (re)established, which is when Redis is back
+    /// after an outage: the shared connection is tried (so that it reconnects now, not on a
+    /// client's request), and the deployment secret is put back if Redis lost it.
+    fn on_subscribed(&self) -> impl Fn() + Send + Sync + 'static {
+        let conn = self.conn.clone();
+        let key = self.secret_key();
+        let secret = self.secret.clone();
+        move || {
+            let Some(secret) = secret.get().cloned() else {
+                return;
+            };
+            let (mut conn, key) = (conn.clone(), key.clone());
+            tokio::spawn(async move {
+                // The first command on a connection Redis dropped fails and reconnects it.
+                for _ in 0..3 {
+                    let mut set = redis::cmd("SET");
+                    set.arg(&key).arg(&secret).arg("NX");
+                    match set.query_async::<Option<String>>(&mut conn).await {
+                        Ok(Some(_)) => {
+                            tracing::warn!("Redis had lost the deployment secret; put it back");
+                            return;
+                        }
+                        Ok(None) => return,
+                        Err(e) => tracing::debug!("Redis not ready yet: {e}"),
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            });
+        }
     }
 
     /// `op`, failed as unavailable when Redis does not answer within the timeout.
@@ -211,9 +251,10 @@ impl RedisStore {
     /// connection.
     fn subscribe(&self, channel: String, on_message: impl Fn(String) + Send + Sync + 'static) {
         let client = self.client.clone();
+        let subscribed = self.on_subscribed();
         tokio::spawn(async move {
             loop {
-                match listen(&client, &channel, &on_message).await {
+                match listen(&client, &channel, &on_message, &subscribed).await {
                     Ok(()) => tracing::warn!(channel, "lost a Redis subscription"),
                     Err(e) => tracing::warn!(channel, "cannot subscribe in Redis: {e}"),
                 }
@@ -453,7 +494,7 @@ impl SessionStore for RedisStore {
     fn shared_secret(&self) -> StoreFuture<'_, Option<Vec<u8>>> {
         let mut conn = self.conn.clone();
         Box::pin(self.bounded(async move {
-            let key = format!("{}:deployment-secret", self.prefix);
+            let key = self.secret_key();
             let mut fresh = [0u8; 32];
             getrandom::fill(&mut fresh).map_err(|e| StoreError::Unavailable(e.to_string()))?;
             let fresh: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
@@ -466,6 +507,9 @@ impl SessionStore for RedisStore {
                 .await
                 .map_err(unavailable)?;
             let secret: Option<String> = conn.get(&key).await.map_err(unavailable)?;
+            if let Some(secret) = &secret {
+                let _ = self.secret.set(secret.clone());
+            }
             Ok(secret.map(String::into_bytes))
         }))
     }
@@ -476,10 +520,12 @@ async fn listen(
     client: &redis::Client,
     channel: &str,
     on_message: &(impl Fn(String) + Send + Sync),
+    subscribed: &(impl Fn() + Send + Sync),
 ) -> Result<(), redis::RedisError> {
     use futures_util::StreamExt;
     let mut pubsub = client.get_async_pubsub().await?;
     pubsub.subscribe(channel).await?;
+    subscribed();
     let mut messages = pubsub.on_message();
     while let Some(message) = messages.next().await {
         if let Ok(payload) = message.get_payload::<String>() {
