@@ -7,31 +7,14 @@ mod common;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::http::{Reply, exchange, post};
-use common::{HttpServer, RedisServer};
+use common::{Endpoint, HttpServer, RedisServer};
 use serde_json::{Value, json};
 
 const LEGACY: &str = "2025-11-25";
 
 /// A legacy session opened on `server`.
 fn open(server: &HttpServer) -> String {
-    let reply = server.initialize();
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let session = reply
-        .header("mcp-session-id")
-        .expect("a session")
-        .to_owned();
-    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-    let headers = [
-        ("mcp-session-id", session.as_str()),
-        ("mcp-protocol-version", LEGACY),
-    ];
-    post(
-        server.authority(),
-        server.path(),
-        &headers,
-        &initialized.to_string(),
-    );
-    session
+    server.open_session()
 }
 
 /// `note` on `server`: the session's notes after it.
@@ -404,31 +387,8 @@ fn a_subscription_made_on_one_replica_is_honoured_on_another() {
 }
 
 /// A 2026-07-28 request of a client of the tasks extension to `server`: its answer.
-fn modern(server: &HttpServer, method: &str, mut params: Value) -> Value {
-    // The `Mcp-Name` header mirrors the tool's name, or the task's id.
-    let name = ["name", "taskId"]
-        .into_iter()
-        .find_map(|key| params[key].as_str())
-        .map(str::to_owned);
-    params["_meta"] = json!({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": {
-            "extensions": {"io.modelcontextprotocol/tasks": {}}}});
-    let message = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-    let mut headers = vec![
-        ("mcp-protocol-version", "2026-07-28"),
-        ("mcp-method", method),
-    ];
-    headers.extend(name.as_deref().map(|name| ("mcp-name", name)));
-    let reply = post(
-        server.authority(),
-        server.path(),
-        &headers,
-        &message.to_string(),
-    );
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let answer: Value = serde_json::from_str(&reply.body).expect("a JSON answer");
-    answer["result"].clone()
+fn modern(server: &HttpServer, method: &str, params: Value) -> Value {
+    server.modern(method, params)
 }
 
 /// `tasks/get` on `server` until the task is no longer `working` (a few seconds at most).

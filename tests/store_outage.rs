@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::http::Reply;
-use common::{HttpServer, RedisServer};
+use common::{Endpoint, HttpServer, RedisServer};
 use serde_json::{Value, json};
 
 /// Well above the store timeout the server is given (0.5 s) plus a reconnection, and far

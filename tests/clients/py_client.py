@@ -39,6 +39,22 @@ stdout carries one JSON object per line, nothing else:
     {"op":"call","ok":true,"result":<CallToolResult as parsed by the SDK>,"logs":[..],"requests":[..]}
     {"op":"call","ok":false,"error":"..","code":<JSON-RPC code|null>,"httpStatus":<int|null>,"errorType":"..",
      "logs":[..],"requests":[..]}
+    {"op":"subscribe","ok":true,"uri":".."} (or the error fields) for {"op":"subscribe","uri":".."},
+    which sends resources/subscribe for that uri (`Client.subscribe_resource`; the method
+    is gone in 2026-07-28, so expect an error there)
+    {"op":"changes","methods":[..],"updated":[..]} for {"op":"changes","count":N,"ms":M}
+    (both optional, default 1 and 5000): waits up to M ms until at least N notifications
+    have been recorded, then reports all of them (since connecting, not just since the
+    last changes op). "methods" lists, in arrival order, every
+    notifications/tools/list_changed, notifications/prompts/list_changed,
+    notifications/resources/list_changed and notifications/resources/updated method the
+    SDK handed to our `message_handler`; "updated" lists the uri of each
+    notifications/resources/updated among them, in arrival order. On a legacy connection
+    these arrive outside any call, on the session's GET stream (or the connection itself
+    over stdio); a 2026-07-28 connection has no such stream unless one listens
+    (`subscriptions/listen`, not done here), so there "changes" may well stay empty.
+    The SDK opens the GET stream in the background after connecting, so a change raised
+    right after connecting can be missed; put a short {"op":"sleep","ms":..} first.
     {"op":"sleep","ms":N}
 A call op {"op":"call","name":..,"args":..,"progress":true} passes a progress
 callback (the SDK then sends a progress token), and its line gets
@@ -68,6 +84,7 @@ import warnings
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import httpx2
 import mcp_types as types
 from mcp.client import Client
@@ -194,10 +211,14 @@ class Callbacks:
     def __init__(self, opts: dict[str, Any]) -> None:
         self.opts = opts
         self.current: CallRecord | None = None
+        # Change notifications, kept for the `changes` op: every method, and the
+        # uri of each resources/updated.
+        self.changes: list[str] = []
+        self.updated: list[str] = []
 
     def kwargs(self) -> dict[str, Any]:
         # The SDK advertises a capability exactly when its callback is given.
-        out: dict[str, Any] = {"logging_callback": self.on_log}
+        out: dict[str, Any] = {"logging_callback": self.on_log, "message_handler": self.on_message}
         if "elicit" in self.opts:
             out["elicitation_callback"] = self.on_elicit
         if "sample" in self.opts:
@@ -215,6 +236,25 @@ class Callbacks:
         if params.logger is not None:
             entry["logger"] = params.logger
         self._note("logs", entry)
+
+    async def on_message(self, message: Any) -> None:
+        # Gets every server notification the session surfaces (after the typed
+        # callbacks), and transport exceptions, which are none of our business here.
+        if isinstance(message, types.ResourceUpdatedNotification):
+            self.changes.append(message.method)
+            self.updated.append(message.params.uri)
+        elif isinstance(
+            message,
+            (
+                types.ToolListChangedNotification,
+                types.PromptListChangedNotification,
+                types.ResourceListChangedNotification,
+            ),
+        ):
+            self.changes.append(message.method)
+        elif isinstance(message, Exception) and os.environ.get("MCP_CLIENT_DEBUG"):
+            print(f"py_client: transport error: {message!r}", file=sys.stderr)
+        await anyio.lowlevel.checkpoint()
 
     async def on_elicit(self, ctx: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
         self._note("requests", {"method": "elicitation/create", "params": dump(params)})
@@ -256,6 +296,11 @@ async def run_op(client: Client, op: dict[str, Any], trace: HttpTrace, callbacks
     if kind == "sleep":
         await anyio.sleep(op.get("ms", 0) / 1000)
         return {"op": "sleep", "ms": op.get("ms", 0)}
+    if kind == "changes":
+        deadline = anyio.current_time() + op.get("ms", 5000) / 1000
+        while len(callbacks.changes) < op.get("count", 1) and anyio.current_time() < deadline:
+            await anyio.sleep(0.02)
+        return {"op": "changes", "methods": list(callbacks.changes), "updated": list(callbacks.updated)}
     trace.error_statuses.clear()
     try:
         if kind == "list":
@@ -277,6 +322,11 @@ async def run_op(client: Client, op: dict[str, Any], trace: HttpTrace, callbacks
                 return {"op": "call", **error_fields(e, trace), **record.fields()}
             finally:
                 callbacks.current = None
+        if kind == "subscribe":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", MCPDeprecationWarning)
+                await client.subscribe_resource(op["uri"])
+            return {"op": "subscribe", "ok": True, "uri": op["uri"]}
         return {"op": kind, "ok": False, "error": f"unknown op {kind!r}", "code": None, "httpStatus": None}
     except Exception as e:  # an op failure is data for the test, not a crash
         return {"op": kind, **error_fields(e, trace)}

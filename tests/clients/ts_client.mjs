@@ -33,6 +33,18 @@
 //   {"op":"list","tools":[<Tool as parsed by the SDK>...]}
 //   {"op":"call","ok":true,"result":<CallToolResult as parsed by the SDK>,"logs":[..]}
 //   {"op":"call","ok":false,"error":"..","code":<JSON-RPC code or HTTP status|null>,"httpStatus":<int|null>,"errorType":"..","logs":[..]}
+//   {"op":"subscribe","ok":true,"uri":".."} (or the error fields) for {"op":"subscribe","uri":".."},
+//   which sends resources/subscribe for that uri
+//   {"op":"changes","methods":[..],"updated":[..]} for {"op":"changes","count":N,"ms":M} (both
+//   optional, default 1 and 5000): waits up to M ms until at least N notifications have been
+//   recorded, then reports all of them (since connecting, not just since the last changes op).
+//   "methods" lists, in arrival order, every notifications/tools/list_changed,
+//   notifications/prompts/list_changed, notifications/resources/list_changed and
+//   notifications/resources/updated method that arrived, whatever the stream (the server sends
+//   them outside calls: on the session's GET stream, or the connection itself over stdio); "updated"
+//   lists the uri of each notifications/resources/updated among them, in arrival order.
+//   The client opens the GET stream in the background after connecting, so a change raised
+//   right after connecting can be missed; put a short {"op":"sleep","ms":..} first.
 //   {"op":"sleep","ms":N}
 // A call op {"op":"call","name":..,"args":..,"progress":true} sends a progress token, and its
 // line gets "progress":[{"progress":N,"total":N,"message":".."(if any)},...] in arrival order.
@@ -107,7 +119,9 @@ const {
     ListRootsRequestSchema,
     LoggingMessageNotificationSchema,
     ToolListChangedNotificationSchema,
-    PromptListChangedNotificationSchema
+    PromptListChangedNotificationSchema,
+    ResourceListChangedNotificationSchema,
+    ResourceUpdatedNotificationSchema
 } = require('@modelcontextprotocol/sdk/types.js');
 
 const debug = !!process.env.MCP_CLIENT_DEBUG;
@@ -121,11 +135,21 @@ client.onerror = err => debug && process.stderr.write(`ts_client: transport erro
 // What arrives while a call is in flight; runOp swaps in a fresh record per call.
 let current = null;
 const note = (kind, entry) => current?.[kind].push(entry);
-// List changes arrive outside any call (on the session's stream); the `changes` op reports them.
+// List changes and resource updates arrive outside any call (on the session's stream); the
+// `changes` op reports them: every method in `changes`, resources/updated uris also in `updated`.
 const changes = [];
-for (const schema of [ToolListChangedNotificationSchema, PromptListChangedNotificationSchema]) {
+const updated = [];
+for (const schema of [
+    ToolListChangedNotificationSchema,
+    PromptListChangedNotificationSchema,
+    ResourceListChangedNotificationSchema
+]) {
     client.setNotificationHandler(schema, n => changes.push(n.method));
 }
+client.setNotificationHandler(ResourceUpdatedNotificationSchema, n => {
+    changes.push(n.method);
+    updated.push(n.params.uri);
+});
 client.setNotificationHandler(LoggingMessageNotificationSchema, n => {
     const { level, data, logger } = n.params;
     note('logs', logger === undefined ? { level, data } : { level, data, logger });
@@ -202,13 +226,20 @@ async function runOp(op) {
             await new Promise(r => setTimeout(r, op.ms ?? 0));
             return { op: 'sleep', ms: op.ms ?? 0 };
         case 'changes': {
-            // Waits up to `ms` for at least `count` list-change notifications.
+            // Waits up to `ms` for at least `count` change notifications.
             const deadline = Date.now() + (op.ms ?? 5000);
             while (changes.length < (op.count ?? 1) && Date.now() < deadline) {
                 await new Promise(r => setTimeout(r, 20));
             }
-            return { op: 'changes', methods: [...changes] };
+            return { op: 'changes', methods: [...changes], updated: [...updated] };
         }
+        case 'subscribe':
+            try {
+                await client.subscribeResource({ uri: op.uri }, reqOpts);
+                return { op: 'subscribe', ok: true, uri: op.uri };
+            } catch (err) {
+                return errorLine('subscribe', err);
+            }
         case 'list':
             try {
                 const res = await client.listTools(undefined, reqOpts);

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod http;
+pub(crate) mod nginx;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -111,22 +112,76 @@ impl HttpServer {
         })
     }
 
+    /// Stops it gracefully (SIGTERM), as a rolling deploy does, and waits until it exited.
+    pub(crate) fn terminate(mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+        self.child.wait().expect("wait for the server")
+    }
+
+    /// Kills it at once (SIGKILL): no shutdown, as when its machine fails.
+    pub(crate) fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The port it serves on.
+    pub(crate) fn port(&self) -> u16 {
+        let authority = self.authority();
+        authority[authority.rfind(':').expect("a port") + 1..]
+            .parse()
+            .expect("a port number")
+    }
+
     /// The endpoint's path, e.g. `/mcp`.
     pub(crate) fn path(&self) -> &str {
         let url = self.url.trim_start_matches("http://");
         &url[url.find('/').expect("a path")..]
     }
 
+    /// `host:port`.
+    pub(crate) fn authority(&self) -> &str {
+        self.url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .expect("authority")
+    }
+}
+
+/// Where requests go: one server, or a balancer in front of several.
+pub(crate) trait Endpoint {
+    /// `host:port`.
+    fn authority(&self) -> &str;
+    /// The endpoint's path, e.g. `/mcp`.
+    fn path(&self) -> &str;
+
     /// A legacy `initialize` (revision 2025-11-25), as it was answered.
-    pub(crate) fn initialize(&self) -> http::Reply {
+    fn initialize(&self) -> http::Reply {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
             "protocolVersion": "2025-11-25", "capabilities": {},
             "clientInfo": {"name": "test", "version": "1"}}});
         http::post(self.authority(), self.path(), &[], &body.to_string())
     }
 
+    /// A legacy session, initialized: its id.
+    fn open_session(&self) -> String {
+        let reply = self.initialize();
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let session = reply
+            .header("mcp-session-id")
+            .expect("a session")
+            .to_owned();
+        let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+        self.legacy(&session, &initialized);
+        session
+    }
+
     /// A message on a legacy session (revision 2025-11-25), as it was answered.
-    pub(crate) fn legacy(&self, session: &str, message: &Value) -> http::Reply {
+    fn legacy(&self, session: &str, message: &Value) -> http::Reply {
         let headers = [
             ("mcp-session-id", session),
             ("mcp-protocol-version", "2025-11-25"),
@@ -139,13 +194,52 @@ impl HttpServer {
         )
     }
 
-    /// `host:port`.
-    pub(crate) fn authority(&self) -> &str {
-        self.url
-            .trim_start_matches("http://")
-            .split('/')
-            .next()
-            .expect("authority")
+    /// A 2026-07-28 request of a client of the tasks extension: its result.
+    fn modern(&self, method: &str, mut params: Value) -> Value {
+        // The `Mcp-Name` header mirrors the tool's name, or the task's id.
+        let name = ["name", "taskId"]
+            .into_iter()
+            .find_map(|key| params[key].as_str())
+            .map(str::to_owned);
+        params["_meta"] = json!({
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {
+                "extensions": {"io.modelcontextprotocol/tasks": {}}}});
+        let message = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let mut headers = vec![
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", method),
+        ];
+        headers.extend(name.as_deref().map(|name| ("mcp-name", name)));
+        let reply = http::post(
+            self.authority(),
+            self.path(),
+            &headers,
+            &message.to_string(),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let answer: Value = serde_json::from_str(&reply.body).expect("a JSON answer");
+        answer["result"].clone()
+    }
+}
+
+impl Endpoint for HttpServer {
+    fn authority(&self) -> &str {
+        HttpServer::authority(self)
+    }
+
+    fn path(&self) -> &str {
+        HttpServer::path(self)
+    }
+}
+
+impl Endpoint for nginx::Nginx {
+    fn authority(&self) -> &str {
+        nginx::Nginx::authority(self)
+    }
+
+    fn path(&self) -> &str {
+        nginx::Nginx::path(self)
     }
 }
 
@@ -649,6 +743,8 @@ pub(crate) struct RedisServer {
     child: Child,
     /// `redis://127.0.0.1:PORT/`.
     pub(crate) url: String,
+    /// Where it writes its data when asked to ([`restart`](Self::restart)).
+    dir: PathBuf,
 }
 
 impl RedisServer {
@@ -658,8 +754,27 @@ impl RedisServer {
 
     /// A Redis on `port` (to bring one back where the servers expect it).
     pub(crate) fn start_on(port: u16) -> Self {
+        let dir = temp_path("redis", "d");
+        std::fs::create_dir_all(&dir).expect("redis's directory");
+        Self::start_in(port, dir)
+    }
+
+    /// Restarts it where it was, with its data: saved on shutdown and loaded at start, as a
+    /// Redis restarted for maintenance does.
+    pub(crate) fn restart(mut self) -> Self {
+        use std::io::Write;
+        let mut tcp = std::net::TcpStream::connect(("127.0.0.1", self.port())).expect("connect");
+        tcp.write_all(b"SHUTDOWN SAVE\r\n").expect("send SHUTDOWN");
+        self.child.wait().expect("redis-server exits");
+        let dir = std::mem::take(&mut self.dir);
+        Self::start_in(self.port(), dir)
+    }
+
+    fn start_in(port: u16, dir: PathBuf) -> Self {
         let binary = redis_binary();
         let mut child = Command::new(binary)
+            .arg("--dir")
+            .arg(&dir)
             .args([
                 "--port",
                 &port.to_string(),
@@ -690,6 +805,7 @@ impl RedisServer {
         Self {
             child,
             url: format!("redis://127.0.0.1:{port}/"),
+            dir,
         }
     }
 
@@ -724,11 +840,26 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if !self.dir.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
+/// `nginx`, installed with apt-get (under a lock) when it is not on the machine.
+pub(crate) fn nginx_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| debian_binary("nginx", "nginx-light"))
+}
+
+/// `curl`, installed with apt-get (under a lock) when it is not on the machine.
+pub(crate) fn curl_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| debian_binary("curl", "curl"))
+}
+
 /// `redis-server`, installed with apt-get (under a lock) when it is not on the machine.
-fn redis_binary() -> &'static Path {
+pub(crate) fn redis_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| debian_binary("redis-server", "redis-server"))
 }
@@ -739,11 +870,11 @@ pub(crate) fn chromium_binary() -> &'static Path {
     BINARY.get_or_init(|| debian_binary("chromium", "chromium"))
 }
 
-/// The program `name` from /usr/bin or /usr/local/bin, or else from Debian's `package`,
+/// The program `name` from /usr/bin, /usr/local/bin or /usr/sbin, or else from Debian's `package`,
 /// installed with apt-get under a lock that parallel test binaries share.
 fn debian_binary(name: &str, package: &str) -> PathBuf {
     let installed = || {
-        ["/usr/bin", "/usr/local/bin"]
+        ["/usr/bin", "/usr/local/bin", "/usr/sbin"]
             .into_iter()
             .map(|dir| Path::new(dir).join(name))
             .find(|p| p.exists())
