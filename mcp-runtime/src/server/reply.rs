@@ -156,11 +156,9 @@ pub(crate) struct Frames {
     call: Option<BoxedCall>,
     done: Option<Vec<u8>>,
     open_ended: bool,
-    /// A resumable stream's opening: the id it is primed with, then what its client missed.
-    prime: Option<EventId>,
-    replay: VecDeque<(EventId, Vec<u8>)>,
-    /// Live messages up to this id were replayed already.
-    replayed_through: Option<EventId>,
+    /// A resumable stream's opening (a legacy GET stream); boxed, so that every other reply
+    /// stays as small as it was.
+    resume: Option<Box<Resume>>,
     /// Whatever must live exactly as long as the client's stream (see [`Frames::holding`]).
     _held: Option<Box<dyn Send>>,
 }
@@ -168,6 +166,17 @@ pub(crate) struct Frames {
 /// How many messages a long-lived stream holds for a client that reads them slower than they
 /// come; the stream is closed beyond it (see [`Outlet`]).
 pub(crate) const STREAM_BACKLOG: usize = 1024;
+
+/// How a resumable stream opens.
+#[derive(Default)]
+struct Resume {
+    /// The id it is primed with, when nothing is replayed.
+    prime: Option<EventId>,
+    /// What its client missed, oldest first.
+    replay: VecDeque<(EventId, Vec<u8>)>,
+    /// Live messages up to this id were replayed already.
+    replayed_through: Option<EventId>,
+}
 
 /// A message on a long-lived stream, with the id its client resumes after it from (a legacy
 /// session's GET stream), or none.
@@ -271,9 +280,7 @@ impl Frames {
             call,
             done,
             open_ended: false,
-            prime: None,
-            replay: VecDeque::new(),
-            replayed_through: None,
+            resume: None,
             _held: None,
         }
     }
@@ -287,9 +294,7 @@ impl Frames {
             call: None,
             done: None,
             open_ended: true,
-            prime: None,
-            replay: VecDeque::new(),
-            replayed_through: None,
+            resume: None,
             _held: None,
         }
     }
@@ -302,9 +307,12 @@ impl Frames {
         prime: Option<EventId>,
         replay: impl IntoIterator<Item = (EventId, Vec<u8>)>,
     ) -> Self {
-        self.replay.extend(replay);
-        self.prime = if self.replay.is_empty() { prime } else { None };
-        self.replayed_through = self.replay.back().map(|(id, _)| *id).or(prime);
+        let replay: VecDeque<_> = replay.into_iter().collect();
+        self.resume = Some(Box::new(Resume {
+            prime: if replay.is_empty() { prime } else { None },
+            replayed_through: replay.back().map(|(id, _)| *id).or(prime),
+            replay,
+        }));
         self
     }
 
@@ -336,15 +344,19 @@ impl Frames {
     /// The next frame with its event id; `None` at the end. A priming event has an id and an
     /// empty message. Cancel-safe, as [`next`](Self::next).
     pub(crate) async fn next_event(&mut self) -> Option<Event> {
-        if let Some(id) = self.prime.take() {
+        let Some(resume) = self.resume.as_mut() else {
+            return self.next_live().await;
+        };
+        if let Some(id) = resume.prime.take() {
             return Some((Some(id), Vec::new()));
         }
-        if let Some((id, message)) = self.replay.pop_front() {
+        if let Some((id, message)) = resume.replay.pop_front() {
             return Some((Some(id), message));
         }
+        let through = resume.replayed_through;
         loop {
             let (id, message) = self.next_live().await?;
-            let replayed = id.zip(self.replayed_through).is_some_and(|(id, r)| id <= r);
+            let replayed = id.zip(through).is_some_and(|(id, r)| id <= r);
             if !replayed {
                 return Some((id, message));
             }
