@@ -1,7 +1,8 @@
 //! Sessions that survive expiry, as production needs them.
 //!
 //! Clients authenticate with API keys (`MCP_API_KEYS=alice=k1,k2`, sent as
-//! `Authorization: Bearer k1`), checked by a tower layer in front of MCP. Each session counts
+//! `Authorization: Bearer k1`), checked by a tower layer in front of MCP; a key may grant OAuth
+//! scopes (`alice(visits:reset)=k1`), which `reset` needs. Each session counts
 //! its caller's visits. When a session is gone (idle timeout, restart, another replica), the
 //! `#[on_reinit]` handler resumes it for any authenticated caller, under the same id, with the
 //! state the store retained or rebuilt from the caller's running total; the client never
@@ -84,6 +85,14 @@ impl Counter {
             session,
             total,
         })
+    }
+
+    /// Forget every caller's running total: only for callers granted `visits:reset`.
+    #[tool(destructive, scopes = ["visits:reset"])]
+    fn reset(&self, ctx: Context) -> String {
+        self.totals.lock().expect("totals").clear();
+        let by = ctx.principal().map_or("", |p| p.subject()).to_owned();
+        format!("totals reset by {by}")
     }
 
     /// A request named a session this server no longer has: resume it for an authenticated

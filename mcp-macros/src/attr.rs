@@ -54,7 +54,7 @@ impl ServerAttrs {
 }
 
 /// `#[tool(name = "..", title = "..", icon = "..", read_only, destructive, idempotent,
-/// open_world, task = "optional" | "required")]`.
+/// open_world, task = "optional" | "required", scopes = ["..", ..])]`.
 #[derive(Default)]
 pub(crate) struct ToolAttrs {
     pub(crate) name: Option<LitStr>,
@@ -66,10 +66,12 @@ pub(crate) struct ToolAttrs {
     /// `task = "optional" | "required"`.
     pub(crate) task: Option<LitStr>,
     pub(crate) icon: Option<LitStr>,
+    /// `scopes = ["notes:write", ..]`: the OAuth scopes a caller needs, each checked here.
+    pub(crate) scopes: Option<Vec<LitStr>>,
 }
 
-const TOOL_KEYS: &str =
-    "`name`, `title`, `icon`, `read_only`, `destructive`, `idempotent`, `open_world`, `task`";
+const TOOL_KEYS: &str = "`name`, `title`, `icon`, `read_only`, `destructive`, `idempotent`, \
+     `open_world`, `task`, `scopes`";
 
 impl ToolAttrs {
     /// Parses one `#[tool]` or `#[tool(...)]` attribute.
@@ -85,6 +87,13 @@ impl ToolAttrs {
                 Some("title") => return set_once(&mut attrs.title, &meta),
                 Some("task") => return set_once(&mut attrs.task, &meta),
                 Some("icon") => return set_once(&mut attrs.icon, &meta),
+                Some("scopes") => {
+                    if attrs.scopes.is_some() {
+                        return Err(given_twice(&meta));
+                    }
+                    attrs.scopes = Some(scopes(&meta)?);
+                    return Ok(());
+                }
                 Some("read_only") => &mut attrs.read_only,
                 Some("destructive") => &mut attrs.destructive,
                 Some("idempotent") => &mut attrs.idempotent,
@@ -98,6 +107,50 @@ impl ToolAttrs {
         }
         attrs
     }
+}
+
+/// `scopes = ["a", "b"]`: string literals, each a valid OAuth scope token (RFC 6749 §3.3:
+/// printable ASCII without space, `"` or `\`), at least one.
+fn scopes(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<LitStr>> {
+    const SYNTAX: &str = "`scopes = [\"scope\", ..]`";
+    let array: syn::ExprArray = value_of(meta, SYNTAX)?;
+    if array.elems.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &array,
+            "`scopes` needs at least one scope; leave it out when the tool needs none",
+        ));
+    }
+    array
+        .elems
+        .iter()
+        .map(|elem| {
+            let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(scope),
+                ..
+            }) = elem
+            else {
+                return Err(syn::Error::new_spanned(
+                    elem,
+                    format!("expected a string literal in {SYNTAX}"),
+                ));
+            };
+            let value = scope.value();
+            let valid = !value.is_empty()
+                && value
+                    .bytes()
+                    .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b));
+            if !valid {
+                return Err(syn::Error::new_spanned(
+                    scope,
+                    format!(
+                        "`{value}` is not an OAuth scope: a scope is printable ASCII without \
+                         spaces, `\"` or `\\` (RFC 6749, section 3.3)"
+                    ),
+                ));
+            }
+            Ok(scope.clone())
+        })
+        .collect()
 }
 
 fn unknown_key(meta: &ParseNestedMeta<'_>, what: &str, expected: &str) -> syn::Error {

@@ -283,6 +283,7 @@ fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
         Some("required") => quote!(Required),
         _ => quote!(Forbidden),
     };
+    let scopes = tool.attrs.scopes.iter().flatten();
     let headers = tool.arguments().filter_map(|p| {
         let (param, header) = (p.ident.to_string(), p.header.as_ref()?);
         Some(quote!((#param, #header)))
@@ -327,6 +328,7 @@ fn expand_tool_def(tool: &Tool<'_>) -> TokenStream {
             output_schema: #output_schema,
             headers: &[#(#headers),*],
             task: ::mcp_runtime::__private::TaskSupport::#task,
+            scopes: &[#(#scopes),*],
             context: #context,
             icon: #icon,
         }

@@ -14,37 +14,156 @@ use futures_util::future::{Either, Ready, ready};
 
 use crate::protocol::{ErrorObject, jsonrpc};
 
-/// An authenticated caller's identity. Any layer may insert one into a request's extensions.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Principal(Arc<str>);
+/// An authenticated caller: who it is (a subject, and the issuer that vouches for it, if any),
+/// the OAuth scopes it was granted, and the raw claims of its token. Any layer may insert one
+/// into a request's extensions.
+///
+/// Two principals are the same caller when their issuer and subject are; sessions are bound to
+/// that, and [`as_str`](Self::as_str) is its stable text (`issuer#subject`, or the subject
+/// alone). Scopes and claims are the current request's.
+///
+/// ```
+/// use mcp_runtime::Principal;
+///
+/// let caller = Principal::new("alice")
+///     .with_issuer("https://auth.example.com")
+///     .with_scopes(["notes:read", "notes:write"]);
+/// assert_eq!(caller.subject(), "alice");
+/// assert!(caller.has_scope("notes:write"));
+/// assert_eq!(caller.as_str(), "https://auth.example.com#alice");
+/// assert_eq!(caller, Principal::new("alice").with_issuer("https://auth.example.com"));
+/// ```
+#[derive(Clone)]
+pub struct Principal(Arc<Caller>);
+
+struct Caller {
+    /// `issuer#subject`, or the subject alone: what sessions are bound to.
+    key: Box<str>,
+    subject_at: usize,
+    issuer: Option<Box<str>>,
+    scopes: Box<[Box<str>]>,
+    claims: serde_json::Value,
+}
 
 impl Principal {
-    /// A principal with this identity.
+    /// A principal with this identity (its subject), no issuer and no scopes.
     pub fn new(identity: impl Into<Arc<str>>) -> Self {
-        Self(identity.into())
+        let identity: Arc<str> = identity.into();
+        Self(Arc::new(Caller {
+            key: identity.as_ref().into(),
+            subject_at: 0,
+            issuer: None,
+            scopes: Box::default(),
+            claims: serde_json::Value::Null,
+        }))
     }
 
-    /// The identity.
+    /// The same caller, vouched for by `issuer` (a token's `iss`).
+    pub fn with_issuer(self, issuer: impl Into<Box<str>>) -> Self {
+        let issuer: Box<str> = issuer.into();
+        let subject = self.subject().to_owned();
+        self.change(|c| {
+            c.key = format!("{issuer}#{subject}").into();
+            c.subject_at = issuer.len() + 1;
+            c.issuer = Some(issuer);
+        })
+    }
+
+    /// The same caller, granted `scopes` (a token's `scope`, split at spaces).
+    pub fn with_scopes<S: Into<Box<str>>>(self, scopes: impl IntoIterator<Item = S>) -> Self {
+        let scopes = scopes.into_iter().map(Into::into).collect();
+        self.change(|c| c.scopes = scopes)
+    }
+
+    /// The same caller, with its token's claims.
+    pub fn with_claims(self, claims: serde_json::Value) -> Self {
+        self.change(|c| c.claims = claims)
+    }
+
+    fn change(self, f: impl FnOnce(&mut Caller)) -> Self {
+        let mut caller = Arc::try_unwrap(self.0).unwrap_or_else(|shared| Caller {
+            key: shared.key.clone(),
+            subject_at: shared.subject_at,
+            issuer: shared.issuer.clone(),
+            scopes: shared.scopes.clone(),
+            claims: shared.claims.clone(),
+        });
+        f(&mut caller);
+        Self(Arc::new(caller))
+    }
+
+    /// The stable identity sessions are bound to: `issuer#subject`, or the subject alone.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.0.key
+    }
+
+    /// Who the caller is (a token's `sub`, an API key's name).
+    pub fn subject(&self) -> &str {
+        &self.0.key[self.0.subject_at..]
+    }
+
+    /// Who vouches for it (a token's `iss`), if anyone.
+    pub fn issuer(&self) -> Option<&str> {
+        self.0.issuer.as_deref()
+    }
+
+    /// The OAuth scopes it was granted.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.0.scopes.iter().map(|s| &**s)
+    }
+
+    /// Whether it was granted `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes().any(|s| s == scope)
+    }
+
+    /// Its token's claims (`null` when it had none, as with an API key).
+    pub fn claims(&self) -> &serde_json::Value {
+        &self.0.claims
+    }
+}
+
+impl PartialEq for Principal {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.key == other.0.key
+    }
+}
+
+impl Eq for Principal {}
+
+impl std::hash::Hash for Principal {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.key.hash(state);
     }
 }
 
 impl fmt::Debug for Principal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Principal({:?})", &*self.0)
+        write!(f, "Principal({:?})", &*self.0.key)
     }
 }
 
 impl fmt::Display for Principal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.0.key)
     }
 }
 
-/// Static API keys, sent as `Authorization: Bearer <key>`: a tower layer. Each key is `name=secret` or a bare
-/// `secret`; a bare secret's principal is `key-` plus a fingerprint of it, so that the secret
-/// itself is never stored with a session.
+/// Static API keys, sent as `Authorization: Bearer <key>`: a tower layer. Each key is
+/// `name=secret`, `name(scope scope..)=secret` (a caller granted those OAuth scopes, for tools
+/// declared with `#[tool(scopes = [..])]`), or a bare `secret`; a bare secret's principal is
+/// `key-` plus a fingerprint of it, so that the secret itself is never stored with a session.
+///
+/// ```
+/// use mcp_runtime::auth::ApiKeys;
+///
+/// let keys = ApiKeys::parse("alice(notes:read notes:write)=k1,bob=k2");
+/// let mut headers = axum::http::HeaderMap::new();
+/// headers.insert("authorization", "Bearer k1".parse().unwrap());
+/// let alice = keys.authenticate(&headers).unwrap();
+/// assert_eq!(alice.subject(), "alice");
+/// assert!(alice.has_scope("notes:write"));
+/// ```
 #[derive(Clone)]
 pub struct ApiKeys {
     keys: Arc<[(Box<[u8]>, Principal)]>,
@@ -66,7 +185,7 @@ impl ApiKeys {
             .map(str::trim)
             .filter(|k| !k.is_empty())
             .map(|entry| match entry.split_once('=') {
-                Some((name, secret)) => (secret.as_bytes().into(), Principal::new(name)),
+                Some((name, secret)) => (secret.as_bytes().into(), named(name)),
                 None => (
                     entry.as_bytes().into(),
                     Principal::new(format!("key-{}", fingerprint(entry))),
@@ -107,6 +226,14 @@ impl ApiKeys {
             }
         }
         found
+    }
+}
+
+/// `name` or `name(scope scope..)`.
+fn named(name: &str) -> Principal {
+    match name.strip_suffix(')').and_then(|n| n.split_once('(')) {
+        Some((name, scopes)) => Principal::new(name.trim()).with_scopes(scopes.split_whitespace()),
+        None => Principal::new(name),
     }
 }
 

@@ -23,6 +23,9 @@ pub mod code {
     pub const RESOURCE_NOT_FOUND: i32 = -32002;
     /// 2026-07-28: HTTP headers are missing or do not match the body.
     pub const HEADER_MISMATCH: i32 = -32020;
+    /// The caller was not granted an OAuth scope the request needs (HTTP 403 with the scope
+    /// challenge); `data.scope` lists what it needs, space-separated.
+    pub const INSUFFICIENT_SCOPE: i32 = -32003;
     /// 2026-07-28: the request needs a client capability the request did not declare.
     pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i32 = -32021;
     /// 2026-07-28: the protocol version is unknown or unsupported.

@@ -50,6 +50,8 @@ pub(crate) struct Catalog {
     param_headers: Vec<(&'static str, &'static [(&'static str, &'static str)])>,
     /// The tools that may run as tasks.
     tasks: Vec<(&'static str, super::TaskSupport)>,
+    /// The tools that need OAuth scopes.
+    scoped: Vec<(&'static str, &'static [&'static str])>,
     /// The tools that take a `Context`: the only ones that can send messages or ask. With the
     /// log bridge on, every tool: any handler may log.
     contexts: Vec<&'static str>,
@@ -123,6 +125,12 @@ impl Catalog {
                 .filter(|t| t.task != super::TaskSupport::Forbidden)
                 .map(|t| (t.name, t.task))
                 .collect(),
+            scoped: desc
+                .tools
+                .iter()
+                .filter(|t| !t.scopes.is_empty())
+                .map(|t| (t.name, t.scopes))
+                .collect(),
             contexts: desc
                 .tools
                 .iter()
@@ -169,6 +177,15 @@ impl Catalog {
             .iter()
             .find(|(name, _)| *name == tool)
             .map_or((super::TaskSupport::Forbidden, ""), |(name, t)| (*t, *name))
+    }
+
+    /// The OAuth scopes a caller needs to call `tool` (none for most tools; the list searched
+    /// holds only the tools that need some).
+    pub(crate) fn scopes(&self, tool: &str) -> &'static [&'static str] {
+        self.scoped
+            .iter()
+            .find(|(name, _)| *name == tool)
+            .map_or(&[], |(_, scopes)| scopes)
     }
 
     /// The name of a tool that takes a `Context`, as its description holds it; `None` for the
@@ -223,10 +240,16 @@ impl ToolSchemas {
                         self.def.task.as_str().into(),
                     )])
                 }),
-            meta: None,
+            // Every tool is listed, so that a client can call it and meet the scope
+            // challenge (403) that tells it which scopes to ask for; the scopes are marked.
+            meta: (!self.def.scopes.is_empty())
+                .then(|| JsonObject::from_iter([(SCOPES_META.to_owned(), json!(self.def.scopes))])),
         }
     }
 }
+
+/// The `_meta` key under which a tool lists the OAuth scopes it needs.
+pub(crate) const SCOPES_META: &str = "oauth/scopes";
 
 // A root schema in JSON Schema 2020-12; the generated arguments struct's name is no title.
 fn root_schema(f: fn(&mut schemars::SchemaGenerator) -> schemars::Schema) -> JsonObject {

@@ -147,7 +147,7 @@ impl<S: Server> Dispatcher<S> {
         match incoming {
             Incoming::Request { id, method, params } => {
                 let call = Call { id, version };
-                self.legacy_request(&session, call, method, *params)
+                self.legacy_request(&session, req.caller, call, method, *params)
                     .await
                     .unwrap_or_else(|f| answered(f).into_reply(Some(id), Some(version)))
             }
@@ -162,9 +162,12 @@ impl<S: Server> Dispatcher<S> {
         }
     }
 
+    /// `caller` is the request's (the session is bound to the same identity): its scopes and
+    /// claims are the current token's.
     async fn legacy_request(
         &'static self,
         session: &Entry<S>,
+        caller: Option<&crate::Principal>,
         call: Call<'_>,
         method: &str,
         raw: Option<&RawValue>,
@@ -175,7 +178,7 @@ impl<S: Server> Dispatcher<S> {
             let cx = || {
                 Context::new(version, None, None, session.log_level())
                     .notifying(self)
-                    .by(session.principal())
+                    .by(caller.or(session.principal()))
             };
             return self.shared(call, method, &params, raw, None, cx).await;
         }
@@ -195,7 +198,7 @@ impl<S: Server> Dispatcher<S> {
                 let cx = Context::new(version, tx, meta.progress_token, session.log_level())
                     .notifying(self)
                     .asking(asker)
-                    .by(session.principal());
+                    .by(caller.or(session.principal()));
                 let tool = ToolCall {
                     name: params.name.as_deref(),
                     arguments: params.arguments,

@@ -53,6 +53,9 @@ pub(crate) enum Fault {
     StreamTaken,
     /// The server is full, or its session store is unreachable (HTTP 503).
     Unavailable,
+    /// The caller lacks an OAuth scope the request needs (HTTP 403 with the scope challenge,
+    /// from the error's `data.scope`).
+    Forbidden,
 }
 
 /// A JSON-RPC error, and the fault it is reported with (`None`: an ordinary error answer).

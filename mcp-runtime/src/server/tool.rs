@@ -29,6 +29,8 @@ pub struct ToolDef {
     pub headers: &'static [(&'static str, &'static str)],
     /// Whether it runs as a task for clients of the tasks extension.
     pub task: super::tasks::TaskSupport,
+    /// The OAuth scopes a caller needs to call it (`#[tool(scopes = [..])]`): every one.
+    pub scopes: &'static [&'static str],
     /// The URI of its icon.
     pub icon: Option<&'static str>,
     /// Whether it takes a `Context`, and so may send messages before its result.

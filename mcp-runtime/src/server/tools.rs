@@ -67,6 +67,7 @@ impl<S: Server> Dispatcher<S> {
         let name = tool.name.ok_or_else(|| {
             Failure::bad_request(ErrorObject::invalid_params("`tools/call` needs `name`"))
         })?;
+        self.authorize(name, &tool.cx)?;
         let cx = match &tool.round {
             Some(round) => tool.cx.in_round(round.clone()),
             None => tool.cx,
@@ -121,6 +122,7 @@ impl<S: Server> Dispatcher<S> {
             return Err(Failure::bad_request(super::tasks::extension_required()));
         }
         if declared.tasks && support != TaskSupport::Forbidden {
+            self.authorize(name, &cx)?;
             let round = Round::open(subject(), params, declared, cx.principal())?;
             return self.call_as_task(call, params, cx, round, logged).await;
         }
@@ -206,6 +208,26 @@ impl<S: Server> Dispatcher<S> {
             }
         });
         Ok(call.reply(|buf| serde_json::to_writer(buf, &created).expect("results serialize")))
+    }
+
+    /// Refuses a call of `tool` by a caller without every scope it needs (403, with the scope
+    /// challenge); nothing to check for a tool that needs none.
+    fn authorize(&self, tool: &str, cx: &Context) -> Result<(), Failure> {
+        let needed = self.catalog.scopes(tool);
+        let lacking = match cx.principal() {
+            Some(caller) => needed.iter().any(|s| !caller.has_scope(s)),
+            None => !needed.is_empty(),
+        };
+        if !lacking {
+            return Ok(());
+        }
+        let scope = needed.join(" ");
+        let e = ErrorObject::new(
+            code::INSUFFICIENT_SCOPE,
+            format!("`{tool}` needs the scope `{scope}`, which the caller was not granted"),
+        )
+        .with_data(serde_json::json!({ "scope": scope }));
+        Err(Failure::new(super::reply::Fault::Forbidden, e))
     }
 
     /// A call that could not start: an unknown tool is a protocol error; arguments that do not

@@ -11,7 +11,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request as HttpRequest, State};
-use axum::http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::header::{
+    ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
@@ -224,7 +226,17 @@ fn status(fault: Fault) -> StatusCode {
         Fault::UnknownSession | Fault::UnknownMethod => StatusCode::NOT_FOUND,
         Fault::StreamTaken => StatusCode::CONFLICT,
         Fault::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Fault::Forbidden => StatusCode::FORBIDDEN,
     }
+}
+
+/// The step-up challenge of a 403 (RFC 6750, section 3.1): the scopes the request needs, from
+/// the error's `data.scope`.
+fn scope_challenge(body: &[u8]) -> Option<HeaderValue> {
+    let answer: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let scope = answer["error"]["data"]["scope"].as_str()?;
+    let challenge = format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\"");
+    HeaderValue::from_str(&challenge).ok()
 }
 
 impl<S: Server> App<S> {
@@ -232,6 +244,15 @@ impl<S: Server> App<S> {
     /// (202 for a notification or response, 200 for a DELETE).
     fn respond(&self, reply: Reply, done: StatusCode) -> Response {
         let mut res = match reply.body {
+            ReplyBody::Json(body) if reply.fault == Some(Fault::Forbidden) => {
+                self.record(reply.version, &body);
+                let challenge = scope_challenge(&body);
+                let mut res = json_response(StatusCode::FORBIDDEN, body);
+                if let Some(challenge) = challenge {
+                    res.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+                }
+                res
+            }
             ReplyBody::Json(body) => {
                 self.record(reply.version, &body);
                 json_response(reply.fault.map_or(StatusCode::OK, status), body)

@@ -1,0 +1,23 @@
+use mcp_runtime::prelude::*;
+
+struct S;
+
+#[mcp_server]
+impl S {
+    #[tool(scopes = ["notes write"])]
+    fn spaced(&self) -> String {
+        String::new()
+    }
+
+    #[tool(scopes = [])]
+    fn none(&self) -> String {
+        String::new()
+    }
+
+    #[tool(scopes = [notes])]
+    fn not_a_string(&self) -> String {
+        String::new()
+    }
+}
+
+fn main() {}
