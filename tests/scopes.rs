@@ -49,23 +49,8 @@ fn legacy(server: &HttpServer, key: &str, session: &str, message: Value) -> Repl
 }
 
 fn modern(server: &HttpServer, key: &str, tool: &str) -> Reply {
-    let bearer = format!("Bearer {key}");
-    let headers = [
-        ("authorization", bearer.as_str()),
-        ("mcp-protocol-version", "2026-07-28"),
-        ("mcp-method", "tools/call"),
-        ("mcp-name", tool),
-    ];
-    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
-        "name": tool, "arguments": {}, "_meta": {
-            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientCapabilities": {}}}});
-    post(
-        server.authority(),
-        server.path(),
-        &headers,
-        &call.to_string(),
-    )
+    let (authority, path) = (server.authority(), server.path());
+    common::http::bearer_tool_call(authority, path, key, tool, &json!({}))
 }
 
 fn reset() -> Value {

@@ -33,6 +33,8 @@ pub use mcp_macros::prompt;
 pub use mcp_macros::resource;
 #[doc = include_str!("../docs/macros/tool.md")]
 pub use mcp_macros::tool;
+#[cfg(feature = "oauth")]
+pub use serve::OAuthOptions;
 pub use serve::{LogFormat, Options, Serve, ServeFlags, Transport, router};
 pub use server::{Change, Context, ElicitResult, RequestError, Server};
 pub use session::{Headers, Issuer, NewSession, Reinit, ReinitRequest, Session, StateError};

@@ -95,6 +95,22 @@ pub struct Options {
     pub wire_log: Option<PathBuf>,
     /// Serve the development page at `GET /` (see [`ServeFlags::dev`]). Off by default.
     pub dev: bool,
+    /// Accept OAuth access tokens (feature `oauth`): every HTTP request needs one.
+    #[cfg(feature = "oauth")]
+    pub oauth: Option<OAuthOptions>,
+}
+
+/// Where OAuth access tokens come from and whom they must be for (`--oauth-issuer`,
+/// `--public-url`, `--oauth-audience`).
+#[cfg(feature = "oauth")]
+#[derive(Clone, Debug)]
+pub struct OAuthOptions {
+    /// The authorization server.
+    pub issuer: String,
+    /// This server's public URL.
+    pub public_url: String,
+    /// The audience tokens must name, when it is not the public URL.
+    pub audience: Option<String>,
 }
 
 impl Default for Options {
@@ -120,6 +136,8 @@ impl Default for Options {
             page_size: 100,
             wire_log: None,
             dev: false,
+            #[cfg(feature = "oauth")]
+            oauth: None,
         }
     }
 }
@@ -342,14 +360,35 @@ where
     );
     tokio::spawn(sweep(dispatcher, options.session_idle));
     let closing = Closing::new();
-    let router = wrap(crate::transport::http::router(
-        dispatcher,
-        options.http(),
-        wire,
-        closing.clone(),
-    ));
+    let router = crate::transport::http::router(dispatcher, options.http(), wire, closing.clone());
+    #[cfg(feature = "oauth")]
+    let router = match &options.oauth {
+        Some(oauth) => router.layer(resource_server::<S>(oauth).await?),
+        None => router,
+    };
+    let router = wrap(router);
     crate::transport::accept::serve(listener, router, options.limits(), closing, signal).await;
     Ok(())
+}
+
+/// The OAuth resource server `options` describe, with the scopes `S`'s tools declare.
+#[cfg(feature = "oauth")]
+async fn resource_server<S: Server>(options: &OAuthOptions) -> Result<crate::auth::OAuth> {
+    let mut builder = crate::auth::OAuth::builder(&options.issuer, &options.public_url)
+        .scopes(crate::auth::declared_scopes(S::description()));
+    if let Some(audience) = &options.audience {
+        builder = builder.audience(audience);
+    }
+    let oauth = builder
+        .discover()
+        .await
+        .map_err(|e| Error::Config(format!("OAuth: {e}")))?;
+    eprintln!(
+        "accepting OAuth access tokens from {}; metadata at {}",
+        options.issuer,
+        oauth.metadata_url()
+    );
+    Ok(oauth)
 }
 
 /// Expires idle sessions: one task for all of them, waking a few times per timeout.

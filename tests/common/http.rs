@@ -80,3 +80,25 @@ fn unchunk(body: &str) -> String {
     }
     body.to_owned()
 }
+
+/// A 2026-07-28 `tools/call` of `tool` with `arguments`, carrying `Authorization: Bearer token`.
+pub(crate) fn bearer_tool_call(
+    authority: &str,
+    path: &str,
+    token: &str,
+    tool: &str,
+    arguments: &serde_json::Value,
+) -> Reply {
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("authorization", bearer.as_str()),
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "tools/call"),
+        ("mcp-name", tool),
+    ];
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": tool, "arguments": arguments, "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {}}}});
+    post(authority, path, &headers, &body.to_string())
+}

@@ -14,6 +14,13 @@ use futures_util::future::{Either, Ready, ready};
 
 use crate::protocol::{ErrorObject, jsonrpc};
 
+#[cfg(feature = "oauth")]
+mod oauth;
+#[cfg(feature = "oauth")]
+pub(crate) use oauth::declared_scopes;
+#[cfg(feature = "oauth")]
+pub use oauth::{OAuth, OAuthBuilder, OAuthError, OAuthService, TokenError};
+
 /// An authenticated caller: who it is (a subject, and the issuer that vouches for it, if any),
 /// the OAuth scopes it was granted, and the raw claims of its token. Any layer may insert one
 /// into a request's extensions.

@@ -131,6 +131,28 @@ pub struct ServeFlags {
     #[arg(long, env = "MCP_DEV")]
     pub dev: bool,
 
+    /// Accept OAuth access tokens (JWTs) issued by this authorization server, e.g.
+    /// `https://auth.example.com`: its metadata and keys are fetched at start-up (feature `oauth`)
+    #[cfg(feature = "oauth")]
+    #[arg(
+        long,
+        env = "MCP_OAUTH_ISSUER",
+        value_name = "URL",
+        requires = "public_url"
+    )]
+    pub oauth_issuer: Option<String>,
+
+    /// This server's public URL, e.g. `https://mcp.example.com/mcp`: the audience tokens must
+    /// name, and where the protected resource metadata says the resource is
+    #[cfg(feature = "oauth")]
+    #[arg(long, env = "MCP_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// The audience tokens must name, when it is not the public URL
+    #[cfg(feature = "oauth")]
+    #[arg(long, env = "MCP_OAUTH_AUDIENCE", value_name = "AUDIENCE")]
+    pub oauth_audience: Option<String>,
+
     /// Log lines as text or as JSON objects, on stderr; levels come from `RUST_LOG`.
     #[arg(
         long,
@@ -189,6 +211,12 @@ impl From<ServeFlags> for Options {
             page_size: flags.page_size,
             wire_log: flags.wire_log,
             dev: flags.dev,
+            #[cfg(feature = "oauth")]
+            oauth: flags.oauth_issuer.map(|issuer| crate::OAuthOptions {
+                issuer,
+                public_url: flags.public_url.unwrap_or_default(),
+                audience: flags.oauth_audience,
+            }),
         }
     }
 }

@@ -291,8 +291,9 @@ impl Tasks {
         }
     }
 
-    /// Starts a task (working).
-    pub(crate) fn create(&self) -> Arc<Task> {
+    /// Starts a task (working). With a shared store its record is written before the task is
+    /// announced to the client, so that any replica finds it at once.
+    pub(crate) async fn create(&self) -> Arc<Task> {
         let mut bytes = [0u8; 16];
         getrandom::fill(&mut bytes).expect("the operating system's random source failed");
         let id = format!("task-{}", u128::from_le_bytes(bytes));
@@ -306,8 +307,10 @@ impl Tasks {
             error: None,
             waiting: Vec::new(),
         };
-        if let Some(store) = self.store {
-            save(store, &id, &record);
+        if let Some(saving) = self.store.and_then(|store| saving(store, &id, &record))
+            && let Err(e) = saving.await
+        {
+            tracing::warn!(task = id, "a task's record was not stored: {e}");
         }
         let state = State {
             record,
@@ -526,7 +529,7 @@ mod tests {
     #[tokio::test]
     async fn tasks_wait_for_answers_and_cancel() {
         let tasks = Tasks::default();
-        let task = tasks.create();
+        let task = tasks.create().await;
         let id = task.id.clone();
         assert!(
             task.answer("name", json!({"method": "elicitation/create"}), |_| true)

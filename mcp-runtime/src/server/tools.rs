@@ -178,7 +178,7 @@ impl<S: Server> Dispatcher<S> {
             let (_, body) = encode_run(call.id, call.version, logged, outcome);
             return Ok(Reply::json(body, Some(call.version)));
         }
-        let task = self.tasks.create();
+        let task = self.tasks.create().await;
         round.become_task(task.clone());
         let created = task.created();
         let running = tokio::spawn(run);

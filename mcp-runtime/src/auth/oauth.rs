@@ -1,0 +1,575 @@
+//! An OAuth 2.1 resource server (MCP authorization, 2025-06-18 and 2025-11-25): bearer access
+//! tokens that are JWTs signed by the authorization server, verified against its published
+//! keys; the protected resource metadata (RFC 9728) that tells clients where to get one; and
+//! the `401` challenge that points to it.
+//!
+//! ```no_run
+//! # async fn run(router: axum::Router) -> Result<axum::Router, mcp_runtime::auth::OAuthError> {
+//! use mcp_runtime::auth::OAuth;
+//!
+//! // Discovers the issuer's metadata (RFC 8414, then OpenID Connect) and fetches its keys.
+//! let oauth = OAuth::builder("https://auth.example.com", "https://mcp.example.com/mcp")
+//!     .scopes(["notes:read", "notes:write"])
+//!     .discover()
+//!     .await?;
+//! // Refuses requests without a valid token (401) and hands the caller, with its scopes and
+//! // claims, to every handler.
+//! Ok(router.layer(oauth))
+//! # }
+//! # fn main() { let _ = run; }
+//! ```
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, Request, StatusCode, Uri};
+use axum::response::Response;
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use http_body_util::{BodyExt, Empty, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::{Value, json};
+
+use super::Principal;
+use crate::protocol::{ErrorObject, jsonrpc};
+
+/// The signature algorithms accepted: public-key ones only, never `none` or an HMAC (which
+/// would let a public key serve as a shared secret).
+const ALGORITHMS: [Algorithm; 9] = [
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+];
+
+/// Clock skew tolerated on `exp` and `nbf`.
+const LEEWAY_SECS: u64 = 60;
+/// The keys are fetched again for an unknown `kid` at most this often.
+const REFRESH_EVERY: Duration = Duration::from_secs(10);
+/// How long a request to the authorization server may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// The largest document accepted from it.
+const FETCH_LIMIT: usize = 1024 * 1024;
+
+/// Why the resource server could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OAuthError {
+    /// A URL given to it is not an absolute `http` or `https` URL.
+    #[error("`{0}` is not an absolute http(s) URL")]
+    Url(String),
+    /// The authorization server's metadata could not be found or read.
+    #[error("the authorization server's metadata: {0}")]
+    Discovery(String),
+    /// Its keys could not be fetched or read.
+    #[error("the authorization server's keys (jwks_uri): {0}")]
+    Keys(String),
+}
+
+/// Why a token was refused: said in the `401`'s `error_description`, never with the token.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// Not a JWT, or a JWT that does not parse.
+    #[error("the access token is not a well-formed JWT")]
+    Malformed,
+    /// Signed with an algorithm that is not accepted (`none`, HMAC, or unknown).
+    #[error("the access token's algorithm is not accepted")]
+    Algorithm,
+    /// Signed with a key the authorization server does not publish.
+    #[error("the access token is signed with an unknown key")]
+    UnknownKey,
+    /// The signature does not verify.
+    #[error("the access token's signature does not verify")]
+    Signature,
+    /// Expired.
+    #[error("the access token has expired")]
+    Expired,
+    /// Not valid yet (`nbf`).
+    #[error("the access token is not valid yet")]
+    NotYetValid,
+    /// Issued for another resource (`aud`).
+    #[error("the access token was issued for another resource")]
+    Audience,
+    /// Issued by another authorization server (`iss`).
+    #[error("the access token was issued by another authorization server")]
+    Issuer,
+    /// A claim the server needs (`sub`, `exp`, `iss`, `aud`) is missing or malformed.
+    #[error("the access token lacks a required claim")]
+    Claims,
+    /// The keys could not be refreshed.
+    #[error("the authorization server's keys are unavailable")]
+    Unavailable,
+}
+
+/// How to set up an [`OAuth`] resource server; [`OAuth::builder`] starts one.
+#[derive(Debug)]
+pub struct OAuthBuilder {
+    issuer: String,
+    resource: String,
+    audience: Option<String>,
+    scopes: Vec<String>,
+}
+
+impl OAuthBuilder {
+    /// The audience a token must name, when it is not the resource's URL (RFC 8707).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// The scopes listed in the protected resource metadata (`scopes_supported`).
+    pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes.extend(scopes.into_iter().map(Into::into));
+        self.scopes.sort();
+        self.scopes.dedup();
+        self
+    }
+
+    /// Finds the issuer's metadata (RFC 8414, then OpenID Connect discovery) and its keys.
+    pub async fn discover(self) -> Result<OAuth, OAuthError> {
+        let resource: Uri = self
+            .resource
+            .parse()
+            .ok()
+            .filter(is_http)
+            .ok_or_else(|| OAuthError::Url(self.resource.clone()))?;
+        let issuer: Uri = self
+            .issuer
+            .parse()
+            .ok()
+            .filter(is_http)
+            .ok_or_else(|| OAuthError::Url(self.issuer.clone()))?;
+        let client = client();
+        let metadata = discover(&client, &self.issuer, &issuer).await?;
+        let jwks_uri = metadata["jwks_uri"]
+            .as_str()
+            .ok_or_else(|| OAuthError::Discovery("it has no `jwks_uri`".into()))?
+            .to_owned();
+        let keys = fetch_keys(&client, &jwks_uri).await?;
+        let path = resource.path().trim_end_matches('/');
+        let metadata_path = format!("{WELL_KNOWN}{path}");
+        let origin = format!(
+            "{}://{}",
+            resource.scheme_str().unwrap_or("https"),
+            resource.authority().map_or("", |a| a.as_str())
+        );
+        let document = json!({
+            "resource": self.resource,
+            "authorization_servers": [self.issuer],
+            "scopes_supported": self.scopes,
+            "bearer_methods_supported": ["header"],
+        });
+        Ok(OAuth(Arc::new(Inner {
+            audience: self.audience.unwrap_or_else(|| self.resource.clone()),
+            issuer: self.issuer,
+            metadata_url: format!("{origin}{metadata_path}"),
+            metadata_path,
+            document: serde_json::to_vec(&document).expect("JSON"),
+            jwks_uri,
+            keys: tokio::sync::RwLock::new(keys),
+            // The first unknown `kid` may fetch the keys at once.
+            refreshed: tokio::sync::Mutex::new(
+                Instant::now()
+                    .checked_sub(REFRESH_EVERY)
+                    .unwrap_or_else(Instant::now),
+            ),
+            client,
+        })))
+    }
+}
+
+/// An OAuth 2.1 resource server: a tower layer that lets through requests with a valid bearer
+/// JWT (inserting its [`Principal`]: subject, issuer, scopes, claims), answers the others
+/// `401` with a challenge that names the protected resource metadata, and serves that
+/// metadata at `/.well-known/oauth-protected-resource` (and the path-suffixed form).
+#[derive(Clone)]
+pub struct OAuth(Arc<Inner>);
+
+struct Inner {
+    issuer: String,
+    audience: String,
+    /// Where clients find the metadata: absolute, and this server's path for it.
+    metadata_url: String,
+    metadata_path: String,
+    document: Vec<u8>,
+    jwks_uri: String,
+    keys: tokio::sync::RwLock<Keys>,
+    /// When the keys were last fetched, for the refresh rate limit.
+    refreshed: tokio::sync::Mutex<Instant>,
+    client: HttpClient,
+}
+
+impl std::fmt::Debug for OAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuth")
+            .field("issuer", &self.0.issuer)
+            .field("audience", &self.0.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The issuer's public keys, by `kid`.
+struct Keys(Vec<(Option<String>, Option<Algorithm>, DecodingKey)>);
+
+const WELL_KNOWN: &str = "/.well-known/oauth-protected-resource";
+
+type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>;
+
+fn client() -> HttpClient {
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_webpki_roots()
+        .https_or_http()
+        .enable_http1()
+        .build();
+    Client::builder(TokioExecutor::new()).build(https)
+}
+
+fn is_http(uri: &Uri) -> bool {
+    matches!(uri.scheme_str(), Some("http" | "https")) && uri.authority().is_some()
+}
+
+/// GETs `url` as JSON.
+async fn fetch(client: &HttpClient, url: &str) -> Result<Value, String> {
+    let uri: Uri = url.parse().map_err(|_| format!("`{url}` is not a URL"))?;
+    let get = async {
+        let res = client.get(uri).await.map_err(|e| e.to_string())?;
+        let status = res.status();
+        let body = Limited::new(res.into_body(), FETCH_LIMIT)
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        if !status.is_success() {
+            return Err(format!("{url} answered {status}"));
+        }
+        serde_json::from_slice(&body).map_err(|e| format!("{url} is not JSON: {e}"))
+    };
+    tokio::time::timeout(FETCH_TIMEOUT, get)
+        .await
+        .map_err(|_| format!("{url} did not answer within {FETCH_TIMEOUT:?}"))?
+}
+
+/// RFC 8414 (the well-known path inserted before the issuer's path), then OpenID Connect
+/// discovery (inserted, then appended); the document must name the same issuer.
+async fn discover(client: &HttpClient, issuer: &str, uri: &Uri) -> Result<Value, OAuthError> {
+    let origin = format!(
+        "{}://{}",
+        uri.scheme_str().unwrap_or("https"),
+        uri.authority().map_or("", |a| a.as_str())
+    );
+    let path = uri.path().trim_end_matches('/');
+    let candidates = [
+        format!("{origin}/.well-known/oauth-authorization-server{path}"),
+        format!("{origin}/.well-known/openid-configuration{path}"),
+        format!(
+            "{}/.well-known/openid-configuration",
+            issuer.trim_end_matches('/')
+        ),
+    ];
+    let mut tried = Vec::new();
+    for url in candidates {
+        match fetch(client, &url).await {
+            Ok(metadata) if metadata["issuer"] == issuer => return Ok(metadata),
+            Ok(metadata) => tried.push(format!(
+                "{url} names another issuer ({})",
+                metadata["issuer"]
+            )),
+            Err(e) => tried.push(e),
+        }
+    }
+    Err(OAuthError::Discovery(tried.join("; ")))
+}
+
+async fn fetch_keys(client: &HttpClient, jwks_uri: &str) -> Result<Keys, OAuthError> {
+    let value = fetch(client, jwks_uri).await.map_err(OAuthError::Keys)?;
+    let set: JwkSet = serde_json::from_value(value)
+        .map_err(|e| OAuthError::Keys(format!("not a JWK set: {e}")))?;
+    Ok(Keys(set.keys.iter().filter_map(usable).collect()))
+}
+
+/// A public key from the set; symmetric keys and keys that do not parse are left out.
+fn usable(jwk: &Jwk) -> Option<(Option<String>, Option<Algorithm>, DecodingKey)> {
+    let key = DecodingKey::from_jwk(jwk).ok()?;
+    if key.family() == jsonwebtoken::AlgorithmFamily::Hmac {
+        return None;
+    }
+    let alg = jwk
+        .common
+        .key_algorithm
+        .and_then(|a| a.to_string().parse().ok());
+    Some((jwk.common.key_id.clone(), alg, key))
+}
+
+impl OAuth {
+    /// A resource server for tokens issued by `issuer`, protecting the MCP endpoint at
+    /// `resource` (its public URL, which tokens must name as their audience).
+    pub fn builder(issuer: impl Into<String>, resource: impl Into<String>) -> OAuthBuilder {
+        OAuthBuilder {
+            issuer: issuer.into(),
+            resource: resource.into(),
+            audience: None,
+            scopes: Vec::new(),
+        }
+    }
+
+    /// The URL of the protected resource metadata, as the `401` challenge names it.
+    pub fn metadata_url(&self) -> &str {
+        &self.0.metadata_url
+    }
+
+    /// Verifies a bearer token: its signature against the issuer's keys (fetched again once
+    /// for a `kid` not known yet), its algorithm, issuer, audience, expiry and not-before.
+    pub async fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if !ALGORITHMS.contains(&header.alg) {
+            return Err(TokenError::Algorithm);
+        }
+        let key = match self.key(header.kid.as_deref(), header.alg).await {
+            Some(key) => key,
+            None => {
+                self.refresh().await?;
+                self.key(header.kid.as_deref(), header.alg)
+                    .await
+                    .ok_or(TokenError::UnknownKey)?
+            }
+        };
+        let mut validation = Validation::new(header.alg);
+        validation.algorithms = vec![header.alg];
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[&self.0.issuer]);
+        validation.set_audience(&[&self.0.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        let data = jsonwebtoken::decode::<Value>(token, &key, &validation).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            match e.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+                ErrorKind::InvalidAudience => TokenError::Audience,
+                ErrorKind::InvalidIssuer => TokenError::Issuer,
+                ErrorKind::InvalidSignature => TokenError::Signature,
+                ErrorKind::MissingRequiredClaim(_) | ErrorKind::InvalidSubject => {
+                    TokenError::Claims
+                }
+                ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+                    TokenError::Algorithm
+                }
+                _ => TokenError::Malformed,
+            }
+        })?;
+        principal(data.claims)
+    }
+
+    /// The key for `kid` (or the only key, when the token names none) that fits `alg`.
+    async fn key(&self, kid: Option<&str>, alg: Algorithm) -> Option<DecodingKey> {
+        let keys = self.0.keys.read().await;
+        let fits = |(_, key_alg, key): &&(Option<String>, Option<Algorithm>, DecodingKey)| {
+            key.family() == alg.family() && key_alg.is_none_or(|a| a == alg)
+        };
+        let found = match kid {
+            Some(kid) => keys
+                .0
+                .iter()
+                .filter(|(k, _, _)| k.as_deref() == Some(kid))
+                .find(fits),
+            None if keys.0.len() == 1 => keys.0.iter().find(fits),
+            None => None,
+        };
+        found.map(|(_, _, key)| key.clone())
+    }
+
+    /// Fetches the keys again, at most once per [`REFRESH_EVERY`] (a rotated key is found;
+    /// made-up `kid`s cannot make the server hammer its authorization server).
+    async fn refresh(&self) -> Result<(), TokenError> {
+        let mut last = self.0.refreshed.lock().await;
+        if last.elapsed() < REFRESH_EVERY {
+            return Ok(());
+        }
+        *last = Instant::now();
+        match fetch_keys(&self.0.client, &self.0.jwks_uri).await {
+            Ok(keys) => {
+                *self.0.keys.write().await = keys;
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!("refreshing the authorization server's keys failed: {e}");
+                Err(TokenError::Unavailable)
+            }
+        }
+    }
+
+    /// The `401` for a request without a usable token.
+    fn challenge(&self, refused: Option<TokenError>) -> Response {
+        let mut challenge = format!("Bearer resource_metadata=\"{}\"", self.0.metadata_url);
+        let message = match &refused {
+            Some(why) => {
+                challenge.push_str(&format!(
+                    ", error=\"invalid_token\", error_description=\"{why}\""
+                ));
+                format!("authentication failed: {why}")
+            }
+            None => "authentication required: send `Authorization: Bearer <access token>`; \
+                     the protected resource metadata names the authorization server"
+                .to_owned(),
+        };
+        let e = ErrorObject::invalid_request(message);
+        let mut res = Response::new(Body::from(jsonrpc::error_response(None, &e)));
+        *res.status_mut() = StatusCode::UNAUTHORIZED;
+        res.headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            res.headers_mut().insert(WWW_AUTHENTICATE, value);
+        }
+        res
+    }
+
+    fn metadata(&self) -> Response {
+        let mut res = Response::new(Body::from(self.0.document.clone()));
+        res.headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        res
+    }
+
+    fn is_metadata_path(&self, path: &str) -> bool {
+        path == WELL_KNOWN || path == self.0.metadata_path
+    }
+}
+
+/// The caller a verified token names: its subject and issuer, its scopes (`scope`, space
+/// separated, or `scp`, an array), and every claim.
+fn principal(claims: Value) -> Result<Principal, TokenError> {
+    let subject = claims["sub"].as_str().ok_or(TokenError::Claims)?.to_owned();
+    let issuer = claims["iss"].as_str().ok_or(TokenError::Claims)?.to_owned();
+    let mut scopes: Vec<String> = match (&claims["scope"], &claims["scp"]) {
+        (Value::String(s), _) => s.split_whitespace().map(str::to_owned).collect(),
+        (_, Value::Array(a)) => a
+            .iter()
+            .filter_map(|s| s.as_str().map(str::to_owned))
+            .collect(),
+        (_, Value::String(s)) => s.split_whitespace().map(str::to_owned).collect(),
+        _ => Vec::new(),
+    };
+    scopes.dedup();
+    Ok(Principal::new(subject)
+        .with_issuer(issuer)
+        .with_scopes(scopes)
+        .with_claims(claims))
+}
+
+fn bearer(req: &Request<impl Sized>) -> Option<Option<&str>> {
+    let value = req.headers().get(AUTHORIZATION)?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    Some(token)
+}
+
+/// As a tower layer, `OAuth` serves its metadata, refuses requests without a valid token (401,
+/// with the challenge), and inserts the token's [`Principal`] into the others.
+impl<S> tower::Layer<S> for OAuth {
+    type Service = OAuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        OAuthService {
+            inner,
+            oauth: self.clone(),
+        }
+    }
+}
+
+/// The service [`OAuth`] wraps around the MCP router.
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct OAuthService<S> {
+    inner: S,
+    oauth: OAuth,
+}
+
+impl<S> tower::Service<Request<Body>> for OAuthService<S>
+where
+    S: tower::Service<Request<Body>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<Body>) -> Self::Future {
+        let oauth = self.oauth.clone();
+        if oauth.is_metadata_path(req.uri().path()) {
+            return Box::pin(async move { Ok(oauth.metadata()) });
+        }
+        // The service that was made ready goes with this request; a fresh clone stays.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let token = bearer(&req).map(|t| t.map(str::to_owned));
+        Box::pin(async move {
+            let refused = match token {
+                None => None,
+                Some(None) => Some(TokenError::Malformed),
+                Some(Some(token)) => match oauth.verify(&token).await {
+                    Ok(principal) => {
+                        req.extensions_mut().insert(principal);
+                        return inner.call(req).await;
+                    }
+                    Err(why) => Some(why),
+                },
+            };
+            if let Some(why) = &refused {
+                tracing::debug!("refused a bearer token: {why}");
+            }
+            Ok(oauth.challenge(refused))
+        })
+    }
+}
+
+/// The scopes every tool of a server declares, for `scopes_supported`.
+pub(crate) fn declared_scopes(desc: &crate::server::ServerDescription) -> Vec<String> {
+    let mut scopes: Vec<String> = desc
+        .tools
+        .iter()
+        .flat_map(|t| t.scopes.iter().map(|s| (*s).to_owned()))
+        .collect();
+    scopes.sort();
+    scopes.dedup();
+    scopes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_come_from_scope_or_scp() {
+        let p = principal(json!({"sub": "u", "iss": "i", "scope": "a b"})).unwrap();
+        assert_eq!(p.scopes().collect::<Vec<_>>(), ["a", "b"]);
+        let p = principal(json!({"sub": "u", "iss": "i", "scp": ["c"]})).unwrap();
+        assert!(p.has_scope("c"));
+        assert_eq!(p.as_str(), "i#u");
+        assert_eq!(p.claims()["scp"], json!(["c"]));
+        assert_eq!(
+            principal(json!({"iss": "i"})).unwrap_err(),
+            TokenError::Claims
+        );
+    }
+}

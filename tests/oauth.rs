@@ -1,0 +1,280 @@
+//! `examples/oauth.rs` as an OAuth 2.1 protected resource, against an authorization server this
+//! test starts (RFC 8414 metadata and a JWKS endpoint whose keys it can rotate). Tokens are
+//! Ed25519 JWTs made with `jsonwebtoken`: valid, for another audience or issuer, expired, not
+//! yet valid, badly signed, `alg: none`, signed by a rotated-in key, by an unknown key, and
+//! without the scope a tool needs.
+#![cfg(feature = "oauth")]
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::HttpServer;
+use common::http::{Reply, exchange, post};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+/// An Ed25519 signing key, and the JWK of its public half.
+struct Key {
+    kid: String,
+    encoding: EncodingKey,
+    jwk: Value,
+}
+
+impl Key {
+    fn new(kid: &str) -> Self {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).unwrap();
+        let public = ed25519_dalek::SigningKey::from_bytes(&seed)
+            .verifying_key()
+            .to_bytes();
+        // PKCS#8 v1 for an Ed25519 private key (RFC 8410): a fixed prefix, then the seed.
+        let mut der = vec![
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ];
+        der.extend_from_slice(&seed);
+        Self {
+            kid: kid.to_owned(),
+            encoding: EncodingKey::from_ed_der(&der),
+            jwk: json!({"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig",
+                "kid": kid, "x": b64url(&public)}),
+        }
+    }
+
+    fn sign(&self, claims: &Value) -> String {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding).expect("sign")
+    }
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The authorization server: its metadata and its keys, on a free port, in this process.
+struct AuthServer {
+    issuer: String,
+    jwks: Arc<Mutex<Vec<Value>>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl AuthServer {
+    fn start(keys: &[&Key]) -> Self {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let jwks: Arc<Mutex<Vec<Value>>> =
+            Arc::new(Mutex::new(keys.iter().map(|k| k.jwk.clone()).collect()));
+        let metadata = json!({"issuer": issuer, "jwks_uri": format!("{issuer}/jwks"),
+            "authorization_endpoint": format!("{issuer}/authorize"),
+            "token_endpoint": format!("{issuer}/token")});
+        let served = jwks.clone();
+        let json = |value: Value| {
+            let content_type = (axum::http::header::CONTENT_TYPE, "application/json");
+            ([content_type], value.to_string())
+        };
+        let app = axum::Router::new()
+            .route(
+                "/.well-known/oauth-authorization-server",
+                axum::routing::get(move || std::future::ready(json(metadata.clone()))),
+            )
+            .route(
+                "/jwks",
+                axum::routing::get(move || {
+                    let keys = served.lock().unwrap().clone();
+                    std::future::ready(json(json!({ "keys": keys })))
+                }),
+            );
+        runtime.spawn(async move { axum::serve(listener, app).await });
+        Self {
+            issuer,
+            jwks,
+            _runtime: runtime,
+        }
+    }
+
+    /// Publishes `key` besides the others (a rotation).
+    fn publish(&self, key: &Key) {
+        self.jwks.lock().unwrap().push(key.jwk.clone());
+    }
+}
+
+/// The example, protected by `auth`'s tokens, at a public URL it knows.
+fn resource(auth: &AuthServer) -> HttpServer {
+    let port = common::free_port();
+    let public = format!("http://127.0.0.1:{port}/mcp");
+    HttpServer::start_on(
+        "oauth",
+        port,
+        &["--oauth-issuer", &auth.issuer, "--public-url", &public],
+        &[],
+    )
+}
+
+fn claims(auth: &AuthServer, server: &HttpServer, scope: &str) -> Value {
+    json!({"iss": auth.issuer, "aud": server.url, "sub": "ada", "scope": scope,
+        "exp": now() + 300, "iat": now()})
+}
+
+/// A 2026-07-28 `tools/call` with `token`.
+fn call(server: &HttpServer, token: &str, tool: &str, arguments: Value) -> Reply {
+    let (authority, path) = (server.authority(), server.path());
+    common::http::bearer_tool_call(authority, path, token, tool, &arguments)
+}
+
+fn structured(reply: &Reply) -> Value {
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let answer: Value = serde_json::from_str(&reply.body).expect("JSON");
+    answer["result"]["structuredContent"].clone()
+}
+
+/// 401 with the challenge that names the metadata, and `invalid_token` when `why` is given.
+fn assert_refused(reply: &Reply, server: &HttpServer, why: Option<&str>) {
+    assert_eq!(reply.status, 401, "{}", reply.body);
+    let challenge = reply.header("www-authenticate").expect("a challenge");
+    let metadata = format!(
+        "resource_metadata=\"http://{}/.well-known/oauth-protected-resource/mcp\"",
+        server.authority()
+    );
+    assert!(challenge.starts_with("Bearer "), "{challenge}");
+    assert!(challenge.contains(&metadata), "{challenge}");
+    match why {
+        Some(why) => {
+            assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+            assert!(reply.body.contains(why), "{why}: {}", reply.body);
+        }
+        None => assert!(!challenge.contains("error="), "{challenge}"),
+    }
+}
+
+#[test]
+fn tokens_are_verified_and_the_caller_reaches_the_tools() {
+    let key = Key::new("k1");
+    let auth = AuthServer::start(&[&key]);
+    let server = resource(&auth);
+
+    // The metadata names the authorization server and the scopes the tools declare.
+    let metadata = exchange(
+        server.authority(),
+        "GET",
+        "/.well-known/oauth-protected-resource/mcp",
+        &[],
+        "",
+    );
+    assert_eq!(metadata.status, 200, "{}", metadata.body);
+    let metadata: Value = serde_json::from_str(&metadata.body).unwrap();
+    assert_eq!(metadata["resource"], server.url.as_str());
+    assert_eq!(metadata["authorization_servers"], json!([auth.issuer]));
+    assert_eq!(metadata["scopes_supported"], json!(["notes:write"]));
+
+    // No token: 401 with the link to the metadata.
+    let headers = [("mcp-protocol-version", "2026-07-28")];
+    let anonymous = post(server.authority(), server.path(), &headers, "{}");
+    assert_refused(&anonymous, &server, None);
+
+    // A valid token: the caller, with its scopes, in the handler.
+    let token = key.sign(&claims(&auth, &server, "notes:read notes:write"));
+    let me = structured(&call(&server, &token, "whoami", json!({})));
+    assert_eq!(me["subject"], "ada");
+    assert_eq!(me["issuer"], auth.issuer.as_str());
+    assert_eq!(me["scopes"], json!(["notes:read", "notes:write"]));
+    let page = structured(&call(&server, &token, "add_note", json!({"text": "one"})));
+    assert_eq!(page["notes"], json!(["one"]));
+
+    // Refused tokens, each with the reason in the answer (never the token).
+    let refused = |claims: Value, why: &str| {
+        let token = key.sign(&claims);
+        let reply = call(&server, &token, "whoami", json!({}));
+        assert_refused(&reply, &server, Some(why));
+        assert!(!reply.body.contains(&token));
+    };
+    let mut other_audience = claims(&auth, &server, "");
+    other_audience["aud"] = json!("https://elsewhere.example/mcp");
+    refused(other_audience, "issued for another resource");
+    let mut other_issuer = claims(&auth, &server, "");
+    other_issuer["iss"] = json!("https://evil.example");
+    refused(other_issuer, "issued by another authorization server");
+    let mut expired = claims(&auth, &server, "");
+    expired["exp"] = json!(now() - 3600);
+    refused(expired, "has expired");
+    let mut early = claims(&auth, &server, "");
+    early["nbf"] = json!(now() + 3600);
+    refused(early, "not valid yet");
+    let mut no_subject = claims(&auth, &server, "");
+    no_subject.as_object_mut().unwrap().remove("sub");
+    refused(no_subject, "lacks a required claim");
+
+    // Signed by a key the server does not know, under a known kid: the signature fails.
+    let impostor = Key::new("k1");
+    let forged = impostor.sign(&claims(&auth, &server, "notes:write"));
+    let reply = call(&server, &forged, "whoami", json!({}));
+    assert_refused(&reply, &server, Some("signature does not verify"));
+
+    // `alg: none`: refused before any key is looked at.
+    let header = b64url(br#"{"alg":"none","typ":"JWT"}"#);
+    let payload = b64url(claims(&auth, &server, "notes:write").to_string().as_bytes());
+    let unsigned = format!("{header}.{payload}.");
+    let reply = call(&server, &unsigned, "whoami", json!({}));
+    assert_refused(&reply, &server, Some("the access token"));
+
+    // Not a JWT at all.
+    let reply = call(&server, "not-a-jwt", "whoami", json!({}));
+    assert_refused(&reply, &server, Some("not a well-formed JWT"));
+}
+
+#[test]
+fn a_rotated_key_is_fetched_and_an_unknown_one_refused() {
+    let old = Key::new("old");
+    let auth = AuthServer::start(&[&old]);
+    let server = resource(&auth);
+    // The authorization server rotates to a new key; the resource server has not seen it.
+    let new = Key::new("new");
+    auth.publish(&new);
+    let token = new.sign(&claims(&auth, &server, ""));
+    let me = structured(&call(&server, &token, "whoami", json!({})));
+    assert_eq!(me["subject"], "ada");
+    // A kid nobody publishes: refused (and the keys are not fetched again at once).
+    let stranger = Key::new("stranger");
+    let token = stranger.sign(&claims(&auth, &server, ""));
+    let reply = call(&server, &token, "whoami", json!({}));
+    assert_refused(&reply, &server, Some("signed with an unknown key"));
+}
+
+#[test]
+fn a_token_without_the_scope_gets_the_step_up_challenge() {
+    let key = Key::new("k1");
+    let auth = AuthServer::start(&[&key]);
+    let server = resource(&auth);
+    let reader = key.sign(&claims(&auth, &server, "notes:read"));
+    let reply = call(&server, &reader, "add_note", json!({"text": "x"}));
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some(r#"Bearer error="insufficient_scope", scope="notes:write""#)
+    );
+    // What needs no scope still serves it, and its notes are its own.
+    let page = structured(&call(&server, &reader, "notes", json!({})));
+    assert_eq!(page["notes"], json!([]));
+}
