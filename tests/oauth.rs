@@ -75,6 +75,8 @@ fn now() -> u64 {
 struct AuthServer {
     issuer: String,
     jwks: Arc<Mutex<Vec<Value>>>,
+    /// What its introspection endpoint answers, by token.
+    introspection: Arc<Mutex<std::collections::HashMap<String, Value>>>,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -87,7 +89,10 @@ impl AuthServer {
         let issuer = format!("http://{}", listener.local_addr().unwrap());
         let jwks: Arc<Mutex<Vec<Value>>> =
             Arc::new(Mutex::new(keys.iter().map(|k| k.jwk.clone()).collect()));
+        let introspection = Arc::new(Mutex::new(std::collections::HashMap::new()));
+        let answers = introspection.clone();
         let metadata = json!({"issuer": issuer, "jwks_uri": format!("{issuer}/jwks"),
+            "introspection_endpoint": format!("{issuer}/introspect"),
             "authorization_endpoint": format!("{issuer}/authorize"),
             "token_endpoint": format!("{issuer}/token")});
         let served = jwks.clone();
@@ -101,6 +106,19 @@ impl AuthServer {
                 axum::routing::get(move || std::future::ready(json(metadata.clone()))),
             )
             .route(
+                "/introspect",
+                axum::routing::post(move |form: String| {
+                    let token = form
+                        .split('&')
+                        .find_map(|pair| pair.strip_prefix("token="))
+                        .unwrap_or_default()
+                        .to_owned();
+                    let answers = answers.lock().unwrap();
+                    let answer = answers.get(&token).cloned();
+                    std::future::ready(json(answer.unwrap_or(json!({"active": false}))))
+                }),
+            )
+            .route(
                 "/jwks",
                 axum::routing::get(move || {
                     let keys = served.lock().unwrap().clone();
@@ -111,8 +129,17 @@ impl AuthServer {
         Self {
             issuer,
             jwks,
+            introspection,
             _runtime: runtime,
         }
+    }
+
+    /// What the introspection endpoint says of `token`.
+    fn introspects(&self, token: &str, answer: Value) {
+        self.introspection
+            .lock()
+            .unwrap()
+            .insert(token.to_owned(), answer);
     }
 
     /// Publishes `key` besides the others (a rotation).
@@ -239,9 +266,9 @@ fn tokens_are_verified_and_the_caller_reaches_the_tools() {
     let reply = call(&server, &unsigned, "whoami", json!({}));
     assert_refused(&reply, &server, Some("the access token"));
 
-    // Not a JWT at all.
+    // Not a JWT at all: an opaque token, which the introspection endpoint does not know.
     let reply = call(&server, "not-a-jwt", "whoami", json!({}));
-    assert_refused(&reply, &server, Some("not a well-formed JWT"));
+    assert_refused(&reply, &server, Some("is not active"));
 }
 
 #[test]
@@ -277,4 +304,132 @@ fn a_token_without_the_scope_gets_the_step_up_challenge() {
     // What needs no scope still serves it, and its notes are its own.
     let page = structured(&call(&server, &reader, "notes", json!({})));
     assert_eq!(page["notes"], json!([]));
+}
+
+// ---- the official TypeScript SDK: its client's OAuth flow, its authorization server -----------
+
+/// The authorization server the TypeScript SDK ships for its examples (opaque tokens, checked
+/// by introspection), run by node on `port` for `resource`; killed on drop.
+struct SdkAuthServer(std::process::Child);
+
+impl SdkAuthServer {
+    fn start(port: u16, resource: &str) -> Self {
+        use std::io::{BufRead, BufReader};
+        let cache = common::clients_cache();
+        let mut child = std::process::Command::new("node")
+            .arg(common::root().join("tests/clients/ts_auth_server.mjs"))
+            .arg(port.to_string())
+            .arg(resource)
+            .env("MCP_CLIENT_NODE_MODULES", cache.join("node/node_modules"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("start the SDK's authorization server");
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        loop {
+            let mut line = String::new();
+            if out.read_line(&mut line).expect("read") == 0 {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the SDK's authorization server exited");
+            }
+            // Its own log line comes first; the metadata is the JSON one.
+            if line.starts_with('{') {
+                break;
+            }
+        }
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        Self(child)
+    }
+}
+
+impl Drop for SdkAuthServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_typescript_client_authorizes_with_the_sdks_authorization_server() {
+    let (auth_port, port) = (common::free_port(), common::free_port());
+    let resource = format!("http://127.0.0.1:{port}/mcp");
+    let _auth = SdkAuthServer::start(auth_port, &resource);
+    // Its metadata names no introspection endpoint; it serves one at /introspect.
+    let issuer = format!("http://127.0.0.1:{auth_port}/");
+    let introspection = format!("{issuer}introspect");
+    let server = HttpServer::start_on(
+        "oauth",
+        port,
+        &[
+            "--oauth-issuer",
+            &issuer,
+            "--public-url",
+            &resource,
+            "--oauth-introspection",
+            &introspection,
+        ],
+        &[],
+    );
+    let ops = json!([
+        {"op": "call", "name": "whoami"},
+        {"op": "call", "name": "add_note", "args": {"text": "from the flow"}},
+        {"op": "call", "name": "notes"}
+    ]);
+    let lines = common::run_client_with(
+        common::Client::TypeScript,
+        common::Target::Http(&server.url),
+        &[("--oauth", "http://127.0.0.1:1/callback")],
+        ops,
+    );
+    assert_eq!(lines[0]["ok"], true, "{}", lines[0]);
+    assert_eq!(
+        lines[0]["authorized"], true,
+        "it went through the flow: {}",
+        lines[0]
+    );
+    // The client asked for the scopes the metadata lists, and its token carries them.
+    let me = &lines[1]["result"]["structuredContent"];
+    assert_eq!(me["issuer"], issuer.as_str(), "{me}");
+    assert_eq!(me["scopes"], json!(["notes:write"]), "{me}");
+    assert!(
+        me["subject"].as_str().is_some_and(|s| !s.is_empty()),
+        "{me}"
+    );
+    let notes = &lines[3]["result"]["structuredContent"]["notes"];
+    assert_eq!(notes, &json!(["from the flow"]), "{}", lines[3]);
+    // A made-up opaque token: the introspection endpoint says it is not active.
+    let reply = call(&server, "not-a-real-token", "whoami", json!({}));
+    assert_refused(&reply, &server, Some("is not active"));
+}
+
+#[test]
+fn opaque_tokens_are_introspected() {
+    let key = Key::new("k1");
+    let auth = AuthServer::start(&[&key]);
+    let server = resource(&auth);
+    let active = |aud: &str, exp: u64| {
+        json!({"active": true, "sub": "grace", "client_id": "app", "scope": "notes:write",
+            "aud": aud, "exp": exp, "iss": auth.issuer})
+    };
+    auth.introspects("good", active(&server.url, now() + 300));
+    auth.introspects(
+        "elsewhere",
+        active("https://elsewhere.example/mcp", now() + 300),
+    );
+    auth.introspects("expired", active(&server.url, now() - 3600));
+    let me = structured(&call(&server, "good", "whoami", json!({})));
+    assert_eq!(me["subject"], "grace");
+    assert_eq!(me["scopes"], json!(["notes:write"]));
+    // Answers are reused until the token expires: revoking it at the server takes effect then.
+    auth.introspects("good", json!({"active": false}));
+    let me = structured(&call(&server, "good", "whoami", json!({})));
+    assert_eq!(me["subject"], "grace");
+    let refused = |token: &str, why: &str| {
+        let reply = call(&server, token, "whoami", json!({}));
+        assert_refused(&reply, &server, Some(why));
+    };
+    refused("elsewhere", "issued for another resource");
+    refused("expired", "has expired");
+    refused("unknown", "is not active");
 }

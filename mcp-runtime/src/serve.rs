@@ -111,6 +111,8 @@ pub struct OAuthOptions {
     pub public_url: String,
     /// The audience tokens must name, when it is not the public URL.
     pub audience: Option<String>,
+    /// Where opaque tokens are checked, when the issuer's metadata does not say.
+    pub introspection: Option<String>,
 }
 
 impl Default for Options {
@@ -378,6 +380,9 @@ async fn resource_server<S: Server>(options: &OAuthOptions) -> Result<crate::aut
         .scopes(crate::auth::declared_scopes(S::description()));
     if let Some(audience) = &options.audience {
         builder = builder.audience(audience);
+    }
+    if let Some(introspection) = &options.introspection {
+        builder = builder.introspection_endpoint(introspection);
     }
     let oauth = builder
         .discover()

@@ -24,6 +24,10 @@
 //                      assistant text message TEXT (model "test-model", stopReason "endTurn")
 //   --roots JSON       declare `roots` and answer roots/list with this array of Root
 //   --log-level LEVEL  send logging/setLevel LEVEL right after connecting
+//   --oauth URL        authenticate with the SDK's OAuth flow (discovery from the server's 401,
+//                      dynamic registration, authorization code with PKCE, token), URL being
+//                      the redirect URI; the authorization URL is followed at once, as a user
+//                      who approves would, and the connect line gets "authorized":true
 //
 // stdout carries one JSON object per line, nothing else:
 //   {"op":"connect","ok":true,"protocolVersion":..,"era":"legacy","serverInfo":..,"sessionId":..}
@@ -97,6 +101,7 @@ function parseArgs(argv) {
             opts.roots = JSON.parse(val);
             if (!Array.isArray(opts.roots)) dieUsage('--roots must be a JSON array');
         } else if (arg === '--log-level') opts.logLevel = val;
+        else if (arg === '--oauth') opts.oauthRedirect = val;
         else dieUsage(`unknown option ${arg}`);
     }
     if ((opts.http === undefined) === (opts.stdio === undefined)) dieUsage('exactly one of --http / --stdio is required');
@@ -173,10 +178,43 @@ if (opts.roots !== undefined) {
     });
 }
 
+// --oauth REDIRECT_URL: the SDK's own OAuth flow. On the server's 401 it discovers the protected
+// resource metadata and the authorization server, registers a client, and sends the user to
+// authorize (with PKCE and the resource indicator); "the user" here follows that URL at once
+// and takes the code from the redirect, which the transport then exchanges for a token.
+let oauth = null;
+if (opts.oauthRedirect !== undefined) {
+    const { InMemoryOAuthClientProvider } = require('@modelcontextprotocol/sdk/examples/client/simpleOAuthClientProvider.js');
+    oauth = { code: null };
+    oauth.provider = new InMemoryOAuthClientProvider(
+        opts.oauthRedirect,
+        {
+            client_name: 'mcp-e2e-ts-client',
+            redirect_uris: [opts.oauthRedirect],
+            grant_types: ['authorization_code', 'refresh_token'],
+            response_types: ['code'],
+            token_endpoint_auth_method: 'client_secret_post'
+        },
+        url => {
+            oauth.code = fetch(url, { redirect: 'manual' }).then(res => {
+                const location = res.headers.get('location');
+                if (!location) throw new Error(`authorization answered ${res.status} without a redirect`);
+                return new URL(location).searchParams.get('code');
+            });
+        }
+    );
+}
+
+const makeHttpTransport = () =>
+    // requestInit.headers go on every POST, GET and DELETE the transport makes.
+    new StreamableHTTPClientTransport(new URL(opts.http), {
+        requestInit: { headers: opts.headers },
+        ...(oauth ? { authProvider: oauth.provider } : {})
+    });
+
 let transport;
 if (opts.http !== undefined) {
-    // requestInit.headers go on every POST, GET and DELETE the transport makes.
-    transport = new StreamableHTTPClientTransport(new URL(opts.http), { requestInit: { headers: opts.headers } });
+    transport = makeHttpTransport();
 } else {
     transport = new StdioClientTransport({
         command: opts.stdio[0],
@@ -190,11 +228,14 @@ if (opts.http !== undefined) {
 // messages; it is how we learn the negotiated version over stdio, where the
 // transport does not record it.
 let initializeVersion = null;
-transport.onmessage = msg => {
-    if (initializeVersion === null && typeof msg?.result?.protocolVersion === 'string') {
-        initializeVersion = msg.result.protocolVersion;
-    }
+const tap = t => {
+    t.onmessage = msg => {
+        if (initializeVersion === null && typeof msg?.result?.protocolVersion === 'string') {
+            initializeVersion = msg.result.protocolVersion;
+        }
+    };
 };
+tap(transport);
 
 const reqOpts = { timeout: opts.timeoutMs };
 
@@ -278,7 +319,17 @@ async function runOp(op) {
 }
 
 try {
-    await client.connect(transport, reqOpts);
+    try {
+        await client.connect(transport, reqOpts);
+    } catch (err) {
+        const { UnauthorizedError } = require('@modelcontextprotocol/sdk/client/auth.js');
+        if (!oauth || !(err instanceof UnauthorizedError) || !oauth.code) throw err;
+        // Authorized by now: exchange the code, then connect again with the token.
+        await transport.finishAuth(await oauth.code);
+        transport = makeHttpTransport();
+        tap(transport);
+        await client.connect(transport, reqOpts);
+    }
 } catch (err) {
     process.stderr.write(`ts_client: connect failed: ${err?.stack ?? err}\n`);
     emit(errorLine('connect', err));
@@ -292,7 +343,8 @@ emit({
     protocolVersion: transport.protocolVersion ?? initializeVersion,
     era: 'legacy',
     serverInfo: client.getServerVersion() ?? null,
-    sessionId: transport.sessionId ?? null
+    sessionId: transport.sessionId ?? null,
+    ...(oauth ? { authorized: oauth.code !== null } : {})
 });
 if (opts.logLevel !== undefined) {
     try {

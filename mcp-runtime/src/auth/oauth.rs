@@ -19,6 +19,7 @@
 //! # fn main() { let _ = run; }
 //! ```
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -29,7 +30,7 @@ use axum::http::{HeaderValue, Request, StatusCode, Uri};
 use axum::response::Response;
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
-use http_body_util::{BodyExt, Empty, Limited};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -109,8 +110,11 @@ pub enum TokenError {
     /// A claim the server needs (`sub`, `exp`, `iss`, `aud`) is missing or malformed.
     #[error("the access token lacks a required claim")]
     Claims,
-    /// The keys could not be refreshed.
-    #[error("the authorization server's keys are unavailable")]
+    /// The introspection endpoint says the token is not active (revoked, or unknown to it).
+    #[error("the access token is not active")]
+    Inactive,
+    /// The keys could not be refreshed, or the introspection endpoint did not answer.
+    #[error("the authorization server is unavailable")]
     Unavailable,
 }
 
@@ -121,12 +125,20 @@ pub struct OAuthBuilder {
     resource: String,
     audience: Option<String>,
     scopes: Vec<String>,
+    introspection: Option<String>,
 }
 
 impl OAuthBuilder {
     /// The audience a token must name, when it is not the resource's URL (RFC 8707).
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audience = Some(audience.into());
+        self
+    }
+
+    /// Where opaque access tokens are checked (RFC 7662), when the issuer's metadata does not
+    /// say (`introspection_endpoint`).
+    pub fn introspection_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.introspection = Some(url.into());
         self
     }
 
@@ -154,11 +166,23 @@ impl OAuthBuilder {
             .ok_or_else(|| OAuthError::Url(self.issuer.clone()))?;
         let client = client();
         let metadata = discover(&client, &self.issuer, &issuer).await?;
-        let jwks_uri = metadata["jwks_uri"]
-            .as_str()
-            .ok_or_else(|| OAuthError::Discovery("it has no `jwks_uri`".into()))?
-            .to_owned();
-        let keys = fetch_keys(&client, &jwks_uri).await?;
+        let jwks_uri = metadata["jwks_uri"].as_str().map(str::to_owned);
+        let introspection = self.introspection.or_else(|| {
+            metadata["introspection_endpoint"]
+                .as_str()
+                .map(str::to_owned)
+        });
+        if jwks_uri.is_none() && introspection.is_none() {
+            return Err(OAuthError::Discovery(
+                "it names neither `jwks_uri` (JWT access tokens) nor `introspection_endpoint` \
+                 (opaque ones); give the latter with --oauth-introspection"
+                    .into(),
+            ));
+        }
+        let keys = match &jwks_uri {
+            Some(jwks_uri) => fetch_keys(&client, jwks_uri).await?,
+            None => Keys(Vec::new()),
+        };
         let path = resource.path().trim_end_matches('/');
         let metadata_path = format!("{WELL_KNOWN}{path}");
         let origin = format!(
@@ -179,6 +203,8 @@ impl OAuthBuilder {
             metadata_path,
             document: serde_json::to_vec(&document).expect("JSON"),
             jwks_uri,
+            introspection,
+            introspected: Introspected::default(),
             keys: tokio::sync::RwLock::new(keys),
             // The first unknown `kid` may fetch the keys at once.
             refreshed: tokio::sync::Mutex::new(
@@ -205,7 +231,11 @@ struct Inner {
     metadata_url: String,
     metadata_path: String,
     document: Vec<u8>,
-    jwks_uri: String,
+    /// Where the keys of JWT access tokens are, if the issuer issues them.
+    jwks_uri: Option<String>,
+    /// Where opaque tokens are checked, if anywhere.
+    introspection: Option<String>,
+    introspected: Introspected,
     keys: tokio::sync::RwLock<Keys>,
     /// When the keys were last fetched, for the refresh rate limit.
     refreshed: tokio::sync::Mutex<Instant>,
@@ -226,7 +256,7 @@ struct Keys(Vec<(Option<String>, Option<Algorithm>, DecodingKey)>);
 
 const WELL_KNOWN: &str = "/.well-known/oauth-protected-resource";
 
-type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>;
+type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 fn client() -> HttpClient {
     let https = hyper_rustls::HttpsConnectorBuilder::new()
@@ -243,19 +273,37 @@ fn is_http(uri: &Uri) -> bool {
 
 /// GETs `url` as JSON.
 async fn fetch(client: &HttpClient, url: &str) -> Result<Value, String> {
+    request(client, url, None).await
+}
+
+/// GETs `url`, or POSTs `form` to it, and reads the answer as JSON.
+async fn request(client: &HttpClient, url: &str, form: Option<String>) -> Result<Value, String> {
     let uri: Uri = url.parse().map_err(|_| format!("`{url}` is not a URL"))?;
     let get = async {
-        let res = client.get(uri).await.map_err(|e| e.to_string())?;
+        let req = match form {
+            None => axum::http::Request::get(uri).body(Full::default()),
+            Some(form) => axum::http::Request::post(uri)
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(axum::http::header::ACCEPT, "application/json")
+                .body(Full::new(Bytes::from(form))),
+        }
+        .map_err(|e| e.to_string())?;
+        let res = client.request(req).await.map_err(|e| e.to_string())?;
         let status = res.status();
         let body = Limited::new(res.into_body(), FETCH_LIMIT)
             .collect()
             .await
             .map_err(|e| e.to_string())?
             .to_bytes();
-        if !status.is_success() {
-            return Err(format!("{url} answered {status}"));
+        let json = serde_json::from_slice(&body).map_err(|e| format!("{url} is not JSON: {e}"));
+        match json {
+            // An introspection endpoint may answer an inactive token with an error status.
+            Ok(Value::Object(o)) if o.get("active") == Some(&Value::Bool(false)) => {
+                Ok(Value::Object(o))
+            }
+            _ if !status.is_success() => Err(format!("{url} answered {status}")),
+            json => json,
         }
-        serde_json::from_slice(&body).map_err(|e| format!("{url} is not JSON: {e}"))
     };
     tokio::time::timeout(FETCH_TIMEOUT, get)
         .await
@@ -322,6 +370,7 @@ impl OAuth {
             resource: resource.into(),
             audience: None,
             scopes: Vec::new(),
+            introspection: None,
         }
     }
 
@@ -332,8 +381,15 @@ impl OAuth {
 
     /// Verifies a bearer token: its signature against the issuer's keys (fetched again once
     /// for a `kid` not known yet), its algorithm, issuer, audience, expiry and not-before.
+    /// Opaque tokens (and JWTs of an issuer that publishes no keys) go to the introspection
+    /// endpoint instead.
     pub async fn verify(&self, token: &str) -> Result<Principal, TokenError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        let header = match jsonwebtoken::decode_header(token) {
+            Ok(header) if self.0.jwks_uri.is_some() => header,
+            _ if self.0.introspection.is_some() => return self.introspect(token).await,
+            Ok(_) => return Err(TokenError::UnknownKey),
+            Err(_) => return Err(TokenError::Malformed),
+        };
         if !ALGORITHMS.contains(&header.alg) {
             return Err(TokenError::Algorithm);
         }
@@ -399,7 +455,10 @@ impl OAuth {
             return Ok(());
         }
         *last = Instant::now();
-        match fetch_keys(&self.0.client, &self.0.jwks_uri).await {
+        let Some(jwks_uri) = &self.0.jwks_uri else {
+            return Err(TokenError::UnknownKey);
+        };
+        match fetch_keys(&self.0.client, jwks_uri).await {
             Ok(keys) => {
                 *self.0.keys.write().await = keys;
                 Ok(())
@@ -409,6 +468,70 @@ impl OAuth {
                 Err(TokenError::Unavailable)
             }
         }
+    }
+
+    /// Asks the introspection endpoint about an opaque token (RFC 7662), or reuses its answer
+    /// until the token expires: it must be active, for this resource, from this issuer (when
+    /// it says), and not expired.
+    async fn introspect(&self, token: &str) -> Result<Principal, TokenError> {
+        use sha2::Digest;
+        let Some(endpoint) = &self.0.introspection else {
+            return Err(TokenError::Malformed);
+        };
+        let now = jsonwebtoken::get_current_timestamp();
+        let key: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        if let Some(principal) = self.0.introspected.get(&key, now) {
+            return Ok(principal);
+        }
+        let form = format!("token={}&token_type_hint=access_token", form_encode(token));
+        let answer = request(&self.0.client, endpoint, Some(form))
+            .await
+            .map_err(|e| {
+                tracing::warn!("token introspection failed: {e}");
+                TokenError::Unavailable
+            })?;
+        if answer["active"] != true {
+            return Err(TokenError::Inactive);
+        }
+        let exp = answer["exp"].as_u64();
+        if exp.is_some_and(|exp| exp + LEEWAY_SECS < now) {
+            return Err(TokenError::Expired);
+        }
+        if answer["nbf"]
+            .as_u64()
+            .is_some_and(|nbf| nbf > now + LEEWAY_SECS)
+        {
+            return Err(TokenError::NotYetValid);
+        }
+        let audience = &self.0.audience;
+        let for_us = match &answer["aud"] {
+            Value::String(aud) => aud == audience,
+            Value::Array(auds) => auds.iter().any(|a| a == audience.as_str()),
+            _ => false,
+        };
+        if !for_us {
+            return Err(TokenError::Audience);
+        }
+        if answer["iss"]
+            .as_str()
+            .is_some_and(|iss| iss != self.0.issuer)
+        {
+            return Err(TokenError::Issuer);
+        }
+        // A token may name no user (a client acting for itself): its client is the subject.
+        let mut claims = answer;
+        if claims["sub"].as_str().is_none() {
+            claims["sub"] = claims["client_id"].clone();
+        }
+        if claims["iss"].as_str().is_none() {
+            claims["iss"] = Value::String(self.0.issuer.clone());
+        }
+        let principal = principal(claims)?;
+        let until = exp
+            .unwrap_or(now + INTROSPECTED_FOR)
+            .min(now + INTROSPECTED_FOR * 60);
+        self.0.introspected.put(key, principal.clone(), until, now);
+        Ok(principal)
     }
 
     /// The `401` for a request without a usable token.
@@ -446,6 +569,68 @@ impl OAuth {
     fn is_metadata_path(&self, path: &str) -> bool {
         path == WELL_KNOWN || path == self.0.metadata_path
     }
+}
+
+/// How long an introspection answer without `exp` is reused.
+const INTROSPECTED_FOR: u64 = 60;
+/// How many introspection answers are kept.
+const INTROSPECTED_MAX: usize = 10_000;
+
+/// Introspection answers (RFC 7662) by the SHA-256 of their token, until they expire.
+#[derive(Default)]
+struct Introspected(std::sync::Mutex<HashMap<[u8; 32], (Principal, u64)>>);
+
+impl Introspected {
+    fn get(&self, key: &[u8; 32], now: u64) -> Option<Principal> {
+        let cached = self.0.lock().expect("introspected");
+        cached
+            .get(key)
+            .filter(|(_, until)| *until > now)
+            .map(|(p, _)| p.clone())
+    }
+
+    fn put(&self, key: [u8; 32], principal: Principal, until: u64, now: u64) {
+        let mut cached = self.0.lock().expect("introspected");
+        if cached.len() >= INTROSPECTED_MAX {
+            cached.retain(|_, (_, until)| *until > now);
+        }
+        if cached.len() >= INTROSPECTED_MAX {
+            // Still full of live answers: forget an arbitrary half rather than grow.
+            let drop: Vec<[u8; 32]> = cached.keys().take(INTROSPECTED_MAX / 2).copied().collect();
+            for key in drop {
+                cached.remove(&key);
+            }
+        }
+        cached.insert(key, (principal, until));
+    }
+}
+
+/// `value` as an `application/x-www-form-urlencoded` value.
+fn form_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// 503: the token could not be checked now (the authorization server did not answer).
+fn unavailable() -> Response {
+    let e = ErrorObject::internal("the authorization server is unavailable; try again later");
+    let mut res = Response::new(Body::from(jsonrpc::error_response(None, &e)));
+    *res.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    res.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        HeaderValue::from_static("5"),
+    );
+    res
 }
 
 /// The caller a verified token names: its subject and issuer, its scopes (`scope`, space
@@ -537,6 +722,9 @@ where
             };
             if let Some(why) = &refused {
                 tracing::debug!("refused a bearer token: {why}");
+            }
+            if refused == Some(TokenError::Unavailable) {
+                return Ok(unavailable());
             }
             Ok(oauth.challenge(refused))
         })

@@ -148,6 +148,12 @@ pub struct ServeFlags {
     #[arg(long, env = "MCP_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
 
+    /// Where opaque access tokens are checked (RFC 7662), when the issuer's metadata does not
+    /// name its `introspection_endpoint`
+    #[cfg(feature = "oauth")]
+    #[arg(long, env = "MCP_OAUTH_INTROSPECTION", value_name = "URL")]
+    pub oauth_introspection: Option<String>,
+
     /// The audience tokens must name, when it is not the public URL
     #[cfg(feature = "oauth")]
     #[arg(long, env = "MCP_OAUTH_AUDIENCE", value_name = "AUDIENCE")]
@@ -216,6 +222,7 @@ impl From<ServeFlags> for Options {
                 issuer,
                 public_url: flags.public_url.unwrap_or_default(),
                 audience: flags.oauth_audience,
+                introspection: flags.oauth_introspection,
             }),
         }
     }
