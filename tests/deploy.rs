@@ -242,7 +242,10 @@ struct Refused(u16, String);
 
 /// `note` through `to`: the session's notes after it, or why it was refused.
 fn note(to: &impl Endpoint, session: &str, text: &str) -> Result<Vec<String>, Refused> {
-    let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+    // Calls in flight at once on one session need ids of their own.
+    static NEXT_ID: AtomicU64 = AtomicU64::new(100);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let call = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
         "params": {"name": "note", "arguments": {"text": text}}});
     let reply = to.legacy(session, &call);
     let refused = || Refused(reply.status, reply.body.clone());

@@ -297,9 +297,18 @@ fn a_token_without_the_scope_gets_the_step_up_challenge() {
     let reader = key.sign(&claims(&auth, &server, "notes:read"));
     let reply = call(&server, &reader, "add_note", json!({"text": "x"}));
     assert_eq!(reply.status, 403, "{}", reply.body);
+    let metadata = format!(
+        "http://{}/.well-known/oauth-protected-resource/mcp",
+        server.authority()
+    );
     assert_eq!(
         reply.header("www-authenticate"),
-        Some(r#"Bearer error="insufficient_scope", scope="notes:write""#)
+        Some(
+            format!(
+                r#"Bearer error="insufficient_scope", scope="notes:write", resource_metadata="{metadata}""#
+            )
+            .as_str()
+        )
     );
     // What needs no scope still serves it, and its notes are its own.
     let page = structured(&call(&server, &reader, "notes", json!({})));
@@ -432,4 +441,47 @@ fn opaque_tokens_are_introspected() {
     refused("elsewhere", "issued for another resource");
     refused("expired", "has expired");
     refused("unknown", "is not active");
+}
+
+#[test]
+fn a_legacy_session_stays_bound_to_the_token_subject_that_opened_it() {
+    let key = Key::new("k1");
+    let auth = AuthServer::start(&[&key]);
+    let server = resource(&auth);
+    let token_of = |subject: &str| {
+        let mut claims = claims(&auth, &server, "notes:write");
+        claims["sub"] = json!(subject);
+        key.sign(&claims)
+    };
+    let legacy = |token: &str, session: Option<&str>, body: Value| {
+        let bearer = format!("Bearer {token}");
+        let mut headers = vec![("authorization", bearer.as_str())];
+        if let Some(session) = session {
+            headers.push(("mcp-session-id", session));
+            headers.push(("mcp-protocol-version", "2025-11-25"));
+        }
+        post(
+            server.authority(),
+            server.path(),
+            &headers,
+            &body.to_string(),
+        )
+    };
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"}}});
+    let opened = legacy(&token_of("ada"), None, init);
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    let session = opened
+        .header("mcp-session-id")
+        .expect("a session")
+        .to_owned();
+    let whoami = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "whoami", "arguments": {}}});
+    // A new token of the same subject keeps the session; another subject's is refused.
+    let again = legacy(&token_of("ada"), Some(&session), whoami.clone());
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert!(again.body.contains("\"subject\":\"ada\""), "{}", again.body);
+    let other = legacy(&token_of("mallory"), Some(&session), whoami);
+    assert_eq!(other.status, 404, "{}", other.body);
 }

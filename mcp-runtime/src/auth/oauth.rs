@@ -559,6 +559,26 @@ impl OAuth {
         res
     }
 
+    /// A 403 scope challenge also names the metadata, as the 401 does (a client re-authorizes
+    /// from it with the scopes named).
+    fn point_to_metadata(&self, res: &mut Response) {
+        if res.status() != StatusCode::FORBIDDEN {
+            return;
+        }
+        let Some(challenge) = res
+            .headers()
+            .get(WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok())
+            .filter(|c| c.contains("insufficient_scope"))
+        else {
+            return;
+        };
+        let challenge = format!("{challenge}, resource_metadata=\"{}\"", self.0.metadata_url);
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            res.headers_mut().insert(WWW_AUTHENTICATE, value);
+        }
+    }
+
     fn metadata(&self) -> Response {
         let mut res = Response::new(Body::from(self.0.document.clone()));
         res.headers_mut()
@@ -715,7 +735,9 @@ where
                 Some(Some(token)) => match oauth.verify(&token).await {
                     Ok(principal) => {
                         req.extensions_mut().insert(principal);
-                        return inner.call(req).await;
+                        let mut res = inner.call(req).await?;
+                        oauth.point_to_metadata(&mut res);
+                        return Ok(res);
                     }
                     Err(why) => Some(why),
                 },
