@@ -67,6 +67,20 @@ impl Notes {
         }
     }
 
+    /// The caller's notes, as a resource: only for callers granted `notes:read`.
+    #[resource("notes://mine", mime_type = "application/json", scopes = ["notes:read"])]
+    fn mine(&self, ctx: Context) -> String {
+        let by_caller = self.by_caller.lock().expect("notes");
+        let notes = by_caller.get(&caller(&ctx)).cloned().unwrap_or_default();
+        serde_json::json!({ "notes": notes }).to_string()
+    }
+
+    /// Ask the model to review the caller's notes: only for callers granted `notes:read`.
+    #[prompt(scopes = ["notes:read"])]
+    fn review(&self) -> String {
+        "Review my notes and suggest which to keep.".into()
+    }
+
     /// The caller's notes.
     #[tool(read_only)]
     fn notes(&self, ctx: Context) -> Page {

@@ -214,7 +214,11 @@ fn tokens_are_verified_and_the_caller_reaches_the_tools() {
     let metadata: Value = serde_json::from_str(&metadata.body).unwrap();
     assert_eq!(metadata["resource"], server.url.as_str());
     assert_eq!(metadata["authorization_servers"], json!([auth.issuer]));
-    assert_eq!(metadata["scopes_supported"], json!(["notes:write"]));
+    assert_eq!(
+        metadata["scopes_supported"],
+        json!(["notes:read", "notes:write"]),
+        "the scopes of the tools, resources and prompts"
+    );
 
     // No token: 401 with the link to the metadata.
     let headers = [("mcp-protocol-version", "2026-07-28")];
@@ -400,7 +404,7 @@ fn the_typescript_client_authorizes_with_the_sdks_authorization_server() {
     // The client asked for the scopes the metadata lists, and its token carries them.
     let me = &lines[1]["result"]["structuredContent"];
     assert_eq!(me["issuer"], issuer.as_str(), "{me}");
-    assert_eq!(me["scopes"], json!(["notes:write"]), "{me}");
+    assert_eq!(me["scopes"], json!(["notes:read", "notes:write"]), "{me}");
     assert!(
         me["subject"].as_str().is_some_and(|s| !s.is_empty()),
         "{me}"
@@ -484,4 +488,53 @@ fn a_legacy_session_stays_bound_to_the_token_subject_that_opened_it() {
     assert!(again.body.contains("\"subject\":\"ada\""), "{}", again.body);
     let other = legacy(&token_of("mallory"), Some(&session), whoami);
     assert_eq!(other.status, 404, "{}", other.body);
+}
+
+/// A 2026-07-28 request of `method` on `name` (a URI or a prompt's name) with `token`.
+fn request(server: &HttpServer, token: &str, method: &str, params: Value) -> Reply {
+    let name = params["uri"]
+        .as_str()
+        .or(params["name"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("authorization", bearer.as_str()),
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", method),
+        ("mcp-name", name.as_str()),
+    ];
+    let mut params = params;
+    params["_meta"] = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}});
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    post(
+        server.authority(),
+        server.path(),
+        &headers,
+        &body.to_string(),
+    )
+}
+
+#[test]
+fn resources_and_prompts_need_their_scopes_too() {
+    let key = Key::new("k1");
+    let auth = AuthServer::start(&[&key]);
+    let server = resource(&auth);
+    let writer = key.sign(&claims(&auth, &server, "notes:write"));
+    let reader = key.sign(&claims(&auth, &server, "notes:read"));
+    let read = json!({"uri": "notes://mine"});
+    let get = json!({"name": "review", "arguments": {}});
+    for (method, params) in [("resources/read", &read), ("prompts/get", &get)] {
+        let refused = request(&server, &writer, method, params.clone());
+        assert_eq!(refused.status, 403, "{method}: {}", refused.body);
+        let challenge = refused.header("www-authenticate").unwrap_or_default();
+        assert!(
+            challenge.contains(r#"error="insufficient_scope", scope="notes:read""#),
+            "{challenge}"
+        );
+        let served = request(&server, &reader, method, params.clone());
+        assert_eq!(served.status, 200, "{method}: {}", served.body);
+        assert!(!served.body.contains("\"error\""), "{}", served.body);
+    }
 }

@@ -87,13 +87,7 @@ impl ToolAttrs {
                 Some("title") => return set_once(&mut attrs.title, &meta),
                 Some("task") => return set_once(&mut attrs.task, &meta),
                 Some("icon") => return set_once(&mut attrs.icon, &meta),
-                Some("scopes") => {
-                    if attrs.scopes.is_some() {
-                        return Err(given_twice(&meta));
-                    }
-                    attrs.scopes = Some(scopes(&meta)?);
-                    return Ok(());
-                }
+                Some("scopes") => return set_scopes(&mut attrs.scopes, &meta),
                 Some("read_only") => &mut attrs.read_only,
                 Some("destructive") => &mut attrs.destructive,
                 Some("idempotent") => &mut attrs.idempotent,
@@ -107,6 +101,15 @@ impl ToolAttrs {
         }
         attrs
     }
+}
+
+/// `scopes = [..]`, given once.
+fn set_scopes(slot: &mut Option<Vec<LitStr>>, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(given_twice(meta));
+    }
+    *slot = Some(scopes(meta)?);
+    Ok(())
 }
 
 /// `scopes = ["a", "b"]`: string literals, each a valid OAuth scope token (RFC 6749 §3.3:
@@ -262,9 +265,11 @@ pub(crate) struct ResourceAttrs {
     pub(crate) name: Option<LitStr>,
     pub(crate) title: Option<LitStr>,
     pub(crate) mime_type: Option<LitStr>,
+    /// `scopes = [..]`, as on tools.
+    pub(crate) scopes: Option<Vec<LitStr>>,
 }
 
-const RESOURCE_KEYS: &str = "`name`, `title`, `mime_type`";
+const RESOURCE_KEYS: &str = "`name`, `title`, `mime_type`, `scopes`";
 
 const MISSING_URI: &str = "`#[resource]` takes its URI first, as a string: `#[resource(\"notes://today\")]`, or a template: `#[resource(\"notes://{id}\")]`";
 
@@ -284,6 +289,7 @@ impl ResourceAttrs {
                 name: None,
                 title: None,
                 mime_type: None,
+                scopes: None,
             };
             if input.is_empty() {
                 return Ok(attrs);
@@ -294,6 +300,7 @@ impl ResourceAttrs {
                     Some("name") => &mut attrs.name,
                     Some("title") => &mut attrs.title,
                     Some("mime_type") => &mut attrs.mime_type,
+                    Some("scopes") => return set_scopes(&mut attrs.scopes, &meta),
                     _ => return Err(unknown_key(&meta, "resource", RESOURCE_KEYS)),
                 };
                 set_once(slot, &meta)
@@ -305,11 +312,12 @@ impl ResourceAttrs {
     }
 }
 
-/// `#[prompt(name = "..", title = "..")]`.
+/// `#[prompt(name = "..", title = "..", scopes = [..])]`.
 #[derive(Default)]
 pub(crate) struct PromptAttrs {
     pub(crate) name: Option<LitStr>,
     pub(crate) title: Option<LitStr>,
+    pub(crate) scopes: Option<Vec<LitStr>>,
 }
 
 impl PromptAttrs {
@@ -322,7 +330,8 @@ impl PromptAttrs {
             let slot = match meta.path.get_ident().map(|i| i.to_string()).as_deref() {
                 Some("name") => &mut attrs.name,
                 Some("title") => &mut attrs.title,
-                _ => return Err(unknown_key(&meta, "prompt", "`name`, `title`")),
+                Some("scopes") => return set_scopes(&mut attrs.scopes, &meta),
+                _ => return Err(unknown_key(&meta, "prompt", "`name`, `title`, `scopes`")),
             };
             set_once(slot, &meta)
         });

@@ -20,9 +20,11 @@ pub(crate) fn expand_tables(server: &Server<'_>) -> TokenStream {
         let (uri, template, name) = (&r.attrs.uri, r.template, &r.name);
         let (title, mime) = (option(r.attrs.title.as_ref()), option(r.attrs.mime_type.as_ref()));
         let description = option(r.description.as_ref());
+        let scopes = r.attrs.scopes.iter().flatten();
         quote! {
             ::mcp_runtime::__private::ResourceDef {
                 uri: #uri, template: #template, name: #name, title: #title, description: #description, mime_type: #mime,
+                scopes: &[#(#scopes),*],
             }
         }
     });
@@ -46,8 +48,9 @@ fn expand_prompt_def(prompt: &PromptFn<'_>) -> TokenStream {
         let required = !is_option(p.ty);
         quote!(::mcp_runtime::__private::PromptArgumentDef { name: #arg, description: #doc, required: #required })
     });
+    let scopes = prompt.attrs.scopes.iter().flatten();
     quote! {
-        ::mcp_runtime::__private::PromptDef { name: #name, title: #title, description: #description, arguments: &[#(#arguments),*] }
+        ::mcp_runtime::__private::PromptDef { name: #name, title: #title, description: #description, arguments: &[#(#arguments),*], scopes: &[#(#scopes),*] }
     }
 }
 

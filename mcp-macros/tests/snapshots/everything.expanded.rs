@@ -117,6 +117,7 @@ const _: () = {
             title: ::core::option::Option::Some("Today"),
             description: ::core::option::Option::Some("Today's note."),
             mime_type: ::core::option::Option::Some("text/markdown"),
+            scopes: &[],
         },
         ::mcp_runtime::__private::ResourceDef {
             uri: "notes://{id}/rev/{rev}",
@@ -125,6 +126,7 @@ const _: () = {
             title: ::core::option::Option::None,
             description: ::core::option::Option::Some("One revision of a note."),
             mime_type: ::core::option::Option::None,
+            scopes: &[],
         },
     ];
     static __MCP_PROMPTS: [::mcp_runtime::__private::PromptDef; 2usize] = [
@@ -144,12 +146,14 @@ const _: () = {
                     required: false,
                 },
             ],
+            scopes: &[],
         },
         ::mcp_runtime::__private::PromptDef {
             name: "topic",
             title: ::core::option::Option::None,
             description: ::core::option::Option::Some("Asks before it renders."),
             arguments: &[],
+            scopes: &[],
         },
     ];
     #[derive(::mcp_runtime::__private::serde::Deserialize)]

@@ -753,12 +753,15 @@ where
     }
 }
 
-/// The scopes every tool of a server declares, for `scopes_supported`.
+/// The scopes a server's tools, resources and prompts declare, for `scopes_supported`.
 pub(crate) fn declared_scopes(desc: &crate::server::ServerDescription) -> Vec<String> {
-    let mut scopes: Vec<String> = desc
-        .tools
-        .iter()
-        .flat_map(|t| t.scopes.iter().map(|s| (*s).to_owned()))
+    let tools = desc.tools.iter().flat_map(|t| t.scopes);
+    let resources = desc.resources.iter().flat_map(|r| r.scopes);
+    let prompts = desc.prompts.iter().flat_map(|p| p.scopes);
+    let mut scopes: Vec<String> = tools
+        .chain(resources)
+        .chain(prompts)
+        .map(|s| (*s).to_owned())
         .collect();
     scopes.sort();
     scopes.dedup();

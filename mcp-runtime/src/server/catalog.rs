@@ -52,6 +52,10 @@ pub(crate) struct Catalog {
     tasks: Vec<(&'static str, super::TaskSupport)>,
     /// The tools that need OAuth scopes.
     scoped: Vec<(&'static str, &'static [&'static str])>,
+    /// The resources that need some: (URI or template, whether a template, scopes).
+    scoped_resources: Vec<(&'static str, bool, &'static [&'static str])>,
+    /// The prompts that need some.
+    scoped_prompts: Vec<(&'static str, &'static [&'static str])>,
     /// The tools that take a `Context`: the only ones that can send messages or ask. With the
     /// log bridge on, every tool: any handler may log.
     contexts: Vec<&'static str>,
@@ -131,6 +135,18 @@ impl Catalog {
                 .filter(|t| !t.scopes.is_empty())
                 .map(|t| (t.name, t.scopes))
                 .collect(),
+            scoped_resources: desc
+                .resources
+                .iter()
+                .filter(|r| !r.scopes.is_empty())
+                .map(|r| (r.uri, r.template, r.scopes))
+                .collect(),
+            scoped_prompts: desc
+                .prompts
+                .iter()
+                .filter(|p| !p.scopes.is_empty())
+                .map(|p| (p.name, p.scopes))
+                .collect(),
             contexts: desc
                 .tools
                 .iter()
@@ -185,6 +201,31 @@ impl Catalog {
         self.scoped
             .iter()
             .find(|(name, _)| *name == tool)
+            .map_or(&[], |(_, scopes)| scopes)
+    }
+
+    /// The scopes a caller needs to read `uri`: those of the resource it names (an exact URI
+    /// first, then a template), none for most.
+    pub(crate) fn resource_scopes(&self, uri: &str) -> &'static [&'static str] {
+        let exact = self
+            .scoped_resources
+            .iter()
+            .find(|(u, t, _)| !t && *u == uri);
+        let templated = || {
+            self.scoped_resources.iter().find(|(u, t, _)| {
+                *t && crate::protocol::uri_template::match_uri_template(u, uri).is_some()
+            })
+        };
+        exact
+            .or_else(templated)
+            .map_or(&[], |(_, _, scopes)| scopes)
+    }
+
+    /// The scopes a caller needs to get the prompt `name`.
+    pub(crate) fn prompt_scopes(&self, name: &str) -> &'static [&'static str] {
+        self.scoped_prompts
+            .iter()
+            .find(|(n, _)| *n == name)
             .map_or(&[], |(_, scopes)| scopes)
     }
 
@@ -302,7 +343,7 @@ fn resources(desc: &ServerDescription) -> Vec<Resource> {
             size: None,
             icons: None,
             annotations: None,
-            meta: None,
+            meta: scopes_meta(r.scopes),
         })
         .collect()
 }
@@ -319,7 +360,7 @@ fn templates(desc: &ServerDescription) -> Vec<ResourceTemplate> {
             mime_type: r.mime_type.map(Into::into),
             icons: None,
             annotations: None,
-            meta: None,
+            meta: scopes_meta(r.scopes),
         })
         .collect()
 }
@@ -343,9 +384,15 @@ fn prompts(desc: &ServerDescription, v: ProtocolVersion) -> Vec<Prompt> {
                     .collect(),
             ),
             icons: None,
-            meta: None,
+            meta: scopes_meta(p.scopes),
         })
         .collect()
+}
+
+/// Every item is listed, so that a client can meet the scope challenge (403) that tells it
+/// which scopes to ask for; the scopes an item needs are marked in its `_meta`.
+fn scopes_meta(scopes: &[&str]) -> Option<JsonObject> {
+    (!scopes.is_empty()).then(|| JsonObject::from_iter([(SCOPES_META.to_owned(), json!(scopes))]))
 }
 
 /// A list split into pages of `page_size`, each serialized in the revision's shape (cacheable in

@@ -22,6 +22,8 @@ pub struct ResourceDef {
     pub description: Option<&'static str>,
     /// The MIME type of its contents.
     pub mime_type: Option<&'static str>,
+    /// The OAuth scopes a caller needs to read it (`#[resource(.., scopes = [..])]`).
+    pub scopes: &'static [&'static str],
 }
 
 /// The static description of a prompt, written by `#[prompt]`.
@@ -35,6 +37,8 @@ pub struct PromptDef {
     pub description: Option<&'static str>,
     /// Its arguments: the method's parameters.
     pub arguments: &'static [PromptArgumentDef],
+    /// The OAuth scopes a caller needs to get it (`#[prompt(scopes = [..])]`).
+    pub scopes: &'static [&'static str],
 }
 
 /// One argument of a prompt.

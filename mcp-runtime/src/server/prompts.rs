@@ -20,6 +20,10 @@ impl<S: Server> Dispatcher<S> {
         cx: Context,
     ) -> Answer {
         let name = params.required_name("prompts/get")?;
+        let needed = self.catalog.prompt_scopes(name);
+        if !needed.is_empty() {
+            super::tools::authorize(&format!("the prompt `{name}`"), needed, &cx)?;
+        }
         let round = match capabilities {
             Some(caps) => {
                 let subject = format!("prompts/get:{name}");

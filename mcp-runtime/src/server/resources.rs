@@ -21,6 +21,10 @@ impl<S: Server> Dispatcher<S> {
         let uri = params.uri.as_deref().ok_or_else(|| {
             Failure::bad_request(ErrorObject::invalid_params("`resources/read` needs `uri`"))
         })?;
+        let needed = self.catalog.resource_scopes(uri);
+        if !needed.is_empty() {
+            super::tools::authorize(&format!("the resource `{uri}`"), needed, &cx)?;
+        }
         let Some(read) = self.server.read_resource(uri, cx) else {
             // Legacy revisions answer -32002; 2026-07-28 made it -32602.
             let code = if call.version.era() == Era::Modern {

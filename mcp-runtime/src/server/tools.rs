@@ -214,20 +214,10 @@ impl<S: Server> Dispatcher<S> {
     /// challenge); nothing to check for a tool that needs none.
     fn authorize(&self, tool: &str, cx: &Context) -> Result<(), Failure> {
         let needed = self.catalog.scopes(tool);
-        let lacking = match cx.principal() {
-            Some(caller) => needed.iter().any(|s| !caller.has_scope(s)),
-            None => !needed.is_empty(),
-        };
-        if !lacking {
+        if needed.is_empty() {
             return Ok(());
         }
-        let scope = needed.join(" ");
-        let e = ErrorObject::new(
-            code::INSUFFICIENT_SCOPE,
-            format!("`{tool}` needs the scope `{scope}`, which the caller was not granted"),
-        )
-        .with_data(serde_json::json!({ "scope": scope }));
-        Err(Failure::new(super::reply::Fault::Forbidden, e))
+        authorize(&format!("`{tool}`"), needed, cx)
     }
 
     /// A call that could not start: an unknown tool is a protocol error; arguments that do not
@@ -258,4 +248,23 @@ fn encode_run(
             jsonrpc::error_response(Some(id), &failed("tool", name, panic)),
         ),
     }
+}
+
+/// Refuses `what` (a tool, resource or prompt, as the error names it) to a caller without every
+/// scope in `needed` (403, with the scope challenge); nothing to check when it needs none.
+pub(super) fn authorize(what: &str, needed: &[&str], cx: &Context) -> Result<(), Failure> {
+    let lacking = match cx.principal() {
+        Some(caller) => needed.iter().any(|s| !caller.has_scope(s)),
+        None => !needed.is_empty(),
+    };
+    if !lacking {
+        return Ok(());
+    }
+    let scope = needed.join(" ");
+    let e = ErrorObject::new(
+        code::INSUFFICIENT_SCOPE,
+        format!("{what} needs the scope `{scope}`, which the caller was not granted"),
+    )
+    .with_data(serde_json::json!({ "scope": scope }));
+    Err(Failure::new(super::reply::Fault::Forbidden, e))
 }

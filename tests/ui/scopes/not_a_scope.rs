@@ -18,6 +18,16 @@ impl S {
     fn not_a_string(&self) -> String {
         String::new()
     }
+
+    #[resource("notes://all", scopes = ["notes\\read"])]
+    fn all(&self) -> String {
+        String::new()
+    }
+
+    #[prompt(scopes = ["\"quoted\""])]
+    fn quoted(&self) -> String {
+        String::new()
+    }
 }
 
 fn main() {}
