@@ -43,6 +43,7 @@ pub use oauth::{OAuth, OAuthBuilder, OAuthError, OAuthService, TokenError};
 #[derive(Clone)]
 pub struct Principal(Arc<Caller>);
 
+#[derive(Clone)]
 struct Caller {
     /// `issuer#subject`, or the subject alone: what sessions are bound to.
     key: Box<str>,
@@ -88,13 +89,7 @@ impl Principal {
     }
 
     fn change(self, f: impl FnOnce(&mut Caller)) -> Self {
-        let mut caller = Arc::try_unwrap(self.0).unwrap_or_else(|shared| Caller {
-            key: shared.key.clone(),
-            subject_at: shared.subject_at,
-            issuer: shared.issuer.clone(),
-            scopes: shared.scopes.clone(),
-            claims: shared.claims.clone(),
-        });
+        let mut caller = Arc::unwrap_or_clone(self.0);
         f(&mut caller);
         Self(Arc::new(caller))
     }

@@ -758,14 +758,12 @@ pub(crate) fn declared_scopes(desc: &crate::server::ServerDescription) -> Vec<St
     let tools = desc.tools.iter().flat_map(|t| t.scopes);
     let resources = desc.resources.iter().flat_map(|r| r.scopes);
     let prompts = desc.prompts.iter().flat_map(|p| p.scopes);
-    let mut scopes: Vec<String> = tools
+    // The builder sorts them and drops repeats.
+    tools
         .chain(resources)
         .chain(prompts)
         .map(|s| (*s).to_owned())
-        .collect();
-    scopes.sort();
-    scopes.dedup();
-    scopes
+        .collect()
 }
 
 #[cfg(test)]

@@ -296,31 +296,43 @@ impl<S: super::Server> super::dispatch::Dispatcher<S> {
         if from.parse() == Ok(origin()) || self.tasks.heard(rest) {
             return;
         }
-        if let Some((_, id, note)) = decode_session_note(message) {
-            match note {
-                SessionNote::Answer(request, outcome) => {
-                    self.pending.complete(id, request, outcome);
-                }
-                SessionNote::Cancel(request) => {
-                    self.inflight.cancel(id, request);
-                }
-                note => {
-                    if let Some(session) = self.sessions.map.get(id) {
-                        match note {
-                            SessionNote::Level(level) => session.set_log_level(level),
-                            SessionNote::Subscribe(uri) => session.subscribe(&uri),
-                            SessionNote::Unsubscribe(uri) => session.unsubscribe(&uri),
-                            // One stream per session: the newest, wherever it opened (a
-                            // client that reconnects leaves its broken one behind).
-                            SessionNote::StreamOpened => session.close_stream(),
-                            SessionNote::Answer(..) | SessionNote::Cancel(_) => {}
-                        }
-                    }
+        let Some((_, id, note)) = decode_session_note(message) else {
+            tracing::debug!(message, "an announcement this runtime does not know");
+            return;
+        };
+        // Answers and cancellations are for a call running here, whatever this process holds
+        // of its session; session data only for a session held here.
+        let session = || self.sessions.map.get(id);
+        match note {
+            SessionNote::Answer(request, outcome) => {
+                self.pending.complete(id, request, outcome);
+            }
+            SessionNote::Cancel(request) => {
+                self.inflight.cancel(id, request);
+            }
+            SessionNote::Level(level) => {
+                if let Some(s) = session() {
+                    s.set_log_level(level);
                 }
             }
-            return;
+            SessionNote::Subscribe(uri) => {
+                if let Some(s) = session() {
+                    s.subscribe(&uri);
+                }
+            }
+            SessionNote::Unsubscribe(uri) => {
+                if let Some(s) = session() {
+                    s.unsubscribe(&uri);
+                }
+            }
+            // One stream per session: the newest, wherever it opened (a client that
+            // reconnects leaves its broken one behind).
+            SessionNote::StreamOpened => {
+                if let Some(s) = session() {
+                    s.close_stream();
+                }
+            }
         }
-        tracing::debug!(message, "an announcement this runtime does not know");
     }
 
     /// Tells the other replicas that a session's log level changed.
