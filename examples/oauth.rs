@@ -8,17 +8,15 @@
 //! A client that calls without a token gets 401 with a link to this server's protected
 //! resource metadata (`/.well-known/oauth-protected-resource/mcp`), which names the
 //! authorization server; one whose token lacks `notes:write` gets 403 with the scope it needs.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
+//!
+//! Each caller's notes are its `User<MyNotes>` state: kept by issuer and subject in the session
+//! store (`--store redis://...` keeps them across restarts and replicas), the same for a
+//! 2026-07-28 client, which has no session, as for a legacy client of the same user.
 
 use mcp_runtime::prelude::*;
 
-/// Each caller's notes, by issuer and subject (in this process's memory).
-#[derive(Default)]
-struct Notes {
-    by_caller: Mutex<HashMap<String, Vec<String>>>,
-}
+/// The notes server. It holds nothing itself: the notes are each caller's `User` state.
+struct Notes;
 
 /// Who the caller is, as its access token says.
 #[derive(Serialize, JsonSchema)]
@@ -31,19 +29,14 @@ struct WhoAmI {
     scopes: Vec<String>,
 }
 
-/// A caller's notes.
-#[derive(Serialize, JsonSchema)]
-struct Page {
+/// A caller's notes: its state, and what the note tools return.
+#[derive(Default, Serialize, Deserialize, JsonSchema)]
+struct MyNotes {
     /// Oldest first.
     notes: Vec<String>,
 }
 
-fn caller(ctx: &Context) -> String {
-    ctx.principal()
-        .map_or_else(String::new, |p| p.as_str().to_owned())
-}
-
-#[mcp_server]
+#[mcp_server(user = MyNotes)]
 impl Notes {
     /// Who is calling: the access token's subject, issuer and scopes.
     #[tool(read_only)]
@@ -56,23 +49,21 @@ impl Notes {
         }
     }
 
-    /// Add a note to the caller's notes.
+    /// Add a note to the caller's notes; returns them all.
     #[tool(scopes = ["notes:write"])]
-    fn add_note(&self, ctx: Context, text: String) -> Page {
-        let mut by_caller = self.by_caller.lock().expect("notes");
-        let notes = by_caller.entry(caller(&ctx)).or_default();
-        notes.push(text);
-        Page {
-            notes: notes.clone(),
-        }
+    async fn add_note(&self, user: User<MyNotes>, text: String) -> Result<MyNotes, UserStateError> {
+        let all = user.update(|mine| {
+            mine.notes.push(text.clone());
+            mine.notes.clone()
+        });
+        Ok(MyNotes { notes: all.await? })
     }
 
     /// The caller's notes, as a resource: only for callers granted `notes:read`.
     #[resource("notes://mine", mime_type = "application/json", scopes = ["notes:read"])]
-    fn mine(&self, ctx: Context) -> String {
-        let by_caller = self.by_caller.lock().expect("notes");
-        let notes = by_caller.get(&caller(&ctx)).cloned().unwrap_or_default();
-        serde_json::json!({ "notes": notes }).to_string()
+    async fn mine(&self, user: User<MyNotes>) -> Result<String, UserStateError> {
+        let mine = user.get().await?;
+        Ok(serde_json::json!({ "notes": mine.notes }).to_string())
     }
 
     /// Ask the model to review the caller's notes: only for callers granted `notes:read`.
@@ -83,15 +74,12 @@ impl Notes {
 
     /// The caller's notes.
     #[tool(read_only)]
-    fn notes(&self, ctx: Context) -> Page {
-        let by_caller = self.by_caller.lock().expect("notes");
-        Page {
-            notes: by_caller.get(&caller(&ctx)).cloned().unwrap_or_default(),
-        }
+    async fn notes(&self, user: User<MyNotes>) -> Result<MyNotes, UserStateError> {
+        user.get().await
     }
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    Notes::default().serve().await
+    Notes.serve().await
 }

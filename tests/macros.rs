@@ -13,6 +13,7 @@ fn compile_errors() {
     t.compile_fail("tests/ui/arguments/*.rs");
     t.compile_fail("tests/ui/task/*.rs");
     t.compile_fail("tests/ui/scopes/*.rs");
+    t.compile_fail("tests/ui/user/*.rs");
     t.compile_fail("tests/ui/resource/*.rs");
     t.compile_fail("tests/ui/prompt/*.rs");
     t.compile_fail("tests/ui/complete/*.rs");

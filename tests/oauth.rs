@@ -447,47 +447,216 @@ fn opaque_tokens_are_introspected() {
     refused("unknown", "is not active");
 }
 
+/// A legacy message with `token`, on `session` when one is given.
+fn legacy(server: &HttpServer, token: &str, session: Option<&str>, body: &Value) -> Reply {
+    let bearer = format!("Bearer {token}");
+    let mut headers = vec![("authorization", bearer.as_str())];
+    if let Some(session) = session {
+        headers.push(("mcp-session-id", session));
+        headers.push(("mcp-protocol-version", "2025-11-25"));
+    }
+    post(
+        server.authority(),
+        server.path(),
+        &headers,
+        &body.to_string(),
+    )
+}
+
+/// A legacy session opened with `token`: its id.
+fn open_legacy(server: &HttpServer, token: &str) -> String {
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"}}});
+    let opened = legacy(server, token, None, &init);
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    let session = opened.header("mcp-session-id").expect("a session");
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    legacy(server, token, Some(session), &initialized);
+    session.to_owned()
+}
+
+/// A legacy `tools/call` on `session`: its structured content.
+fn legacy_call(
+    server: &HttpServer,
+    token: &str,
+    session: &str,
+    tool: &str,
+    arguments: Value,
+) -> Value {
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": tool, "arguments": arguments}});
+    structured(&legacy(server, token, Some(session), &call))
+}
+
+/// A token of `subject` for `server`, with both scopes.
+fn token_of(key: &Key, auth: &AuthServer, server: &HttpServer, subject: &str) -> String {
+    let mut claims = claims(auth, server, "notes:read notes:write");
+    claims["sub"] = json!(subject);
+    key.sign(&claims)
+}
+
 #[test]
 fn a_legacy_session_stays_bound_to_the_token_subject_that_opened_it() {
     let key = Key::new("k1");
     let auth = AuthServer::start(&[&key]);
     let server = resource(&auth);
-    let token_of = |subject: &str| {
-        let mut claims = claims(&auth, &server, "notes:write");
-        claims["sub"] = json!(subject);
-        key.sign(&claims)
-    };
-    let legacy = |token: &str, session: Option<&str>, body: Value| {
-        let bearer = format!("Bearer {token}");
-        let mut headers = vec![("authorization", bearer.as_str())];
-        if let Some(session) = session {
-            headers.push(("mcp-session-id", session));
-            headers.push(("mcp-protocol-version", "2025-11-25"));
-        }
-        post(
-            server.authority(),
-            server.path(),
-            &headers,
-            &body.to_string(),
-        )
-    };
-    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {},
-        "clientInfo": {"name": "test", "version": "1"}}});
-    let opened = legacy(&token_of("ada"), None, init);
-    assert_eq!(opened.status, 200, "{}", opened.body);
-    let session = opened
-        .header("mcp-session-id")
-        .expect("a session")
-        .to_owned();
+    let session = open_legacy(&server, &token_of(&key, &auth, &server, "ada"));
     let whoami = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
         "params": {"name": "whoami", "arguments": {}}});
     // A new token of the same subject keeps the session; another subject's is refused.
-    let again = legacy(&token_of("ada"), Some(&session), whoami.clone());
+    let ada = token_of(&key, &auth, &server, "ada");
+    let again = legacy(&server, &ada, Some(&session), &whoami);
     assert_eq!(again.status, 200, "{}", again.body);
     assert!(again.body.contains("\"subject\":\"ada\""), "{}", again.body);
-    let other = legacy(&token_of("mallory"), Some(&session), whoami);
+    let mallory = token_of(&key, &auth, &server, "mallory");
+    let other = legacy(&server, &mallory, Some(&session), &whoami);
     assert_eq!(other.status, 404, "{}", other.body);
+}
+
+#[test]
+fn user_state_follows_the_subject_in_both_eras_and_no_one_else() {
+    let key = Key::new("k1");
+    let auth = AuthServer::start(&[&key]);
+    let server = resource(&auth);
+    let ada = token_of(&key, &auth, &server, "ada");
+
+    // A 2026-07-28 call (no session) writes ada's notes ...
+    let page = structured(&call(&server, &ada, "add_note", json!({"text": "modern"})));
+    assert_eq!(page["notes"], json!(["modern"]));
+    // ... which her legacy session sees, and adds to ...
+    let session = open_legacy(&server, &ada);
+    let page = legacy_call(&server, &ada, &session, "notes", json!({}));
+    assert_eq!(page["notes"], json!(["modern"]));
+    let page = legacy_call(
+        &server,
+        &ada,
+        &session,
+        "add_note",
+        json!({"text": "legacy"}),
+    );
+    assert_eq!(page["notes"], json!(["modern", "legacy"]));
+    // ... and a 2026-07-28 call sees that, as a tool and as her resource.
+    let page = structured(&call(&server, &ada, "notes", json!({})));
+    assert_eq!(page["notes"], json!(["modern", "legacy"]));
+    let read = request(
+        &server,
+        &ada,
+        "resources/read",
+        json!({"uri": "notes://mine"}),
+    );
+    assert_eq!(read.status, 200, "{}", read.body);
+    let read: Value = serde_json::from_str(&read.body).unwrap();
+    let text = read["result"]["contents"][0]["text"].as_str().unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(text).unwrap()["notes"],
+        json!(["modern", "legacy"])
+    );
+
+    // Another subject of the same issuer sees none of it, in either era, and has its own.
+    let grace = token_of(&key, &auth, &server, "grace");
+    let page = structured(&call(&server, &grace, "notes", json!({})));
+    assert_eq!(page["notes"], json!([]));
+    let theirs = open_legacy(&server, &grace);
+    let page = legacy_call(
+        &server,
+        &grace,
+        &theirs,
+        "add_note",
+        json!({"text": "mine"}),
+    );
+    assert_eq!(page["notes"], json!(["mine"]));
+    let page = structured(&call(&server, &ada, "notes", json!({})));
+    assert_eq!(page["notes"], json!(["modern", "legacy"]));
+}
+
+#[test]
+fn user_state_needs_authentication_at_start_up() {
+    for args in [&["--http", "127.0.0.1:0"][..], &["--stdio"][..]] {
+        let output = std::process::Command::new(common::example("oauth"))
+            .args(args)
+            .env_remove("MCP_OAUTH_ISSUER")
+            .env_remove("MCP_API_KEYS")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run the example");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?}: {stderr}");
+        assert!(
+            stderr
+                .contains("keeps state per caller (`User<T>`), which needs authenticated callers"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // API keys are authentication enough.
+    let server = HttpServer::start("oauth", &[], &[("MCP_API_KEYS", "ada(notes:write)=k1")]);
+    let page = structured(&call(&server, "k1", "add_note", json!({"text": "by key"})));
+    assert_eq!(page["notes"], json!(["by key"]));
+}
+
+/// Two replicas of the example on one Redis: a subject's state is the same on both, in both
+/// eras; concurrent updates through both are all kept; a restarted replica still has it.
+#[cfg(feature = "redis")]
+#[test]
+fn user_state_is_shared_by_replicas_and_outlives_a_restart() {
+    let key = Key::new("k1");
+    let auth = AuthServer::start(&[&key]);
+    let redis = common::RedisServer::start();
+    let replica = |port: u16| {
+        let public = format!("http://127.0.0.1:{port}/mcp");
+        let args = [
+            "--oauth-issuer",
+            &auth.issuer,
+            "--public-url",
+            &public,
+            "--store",
+            &redis.url,
+        ];
+        HttpServer::start_on("oauth", port, &args, &[])
+    };
+    let (a, b) = (replica(common::free_port()), replica(common::free_port()));
+    let (ada_a, ada_b) = (
+        token_of(&key, &auth, &a, "ada"),
+        token_of(&key, &auth, &b, "ada"),
+    );
+    let session = open_legacy(&b, &ada_b);
+    const EACH: usize = 10;
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for n in 0..EACH {
+                let text = format!("modern {n}");
+                structured(&call(&a, &ada_a, "add_note", json!({ "text": text })));
+            }
+        });
+        s.spawn(|| {
+            for n in 0..EACH {
+                let text = format!("legacy {n}");
+                legacy_call(&b, &ada_b, &session, "add_note", json!({ "text": text }));
+            }
+        });
+    });
+    let notes = |server: &HttpServer, token: &str| -> Vec<String> {
+        let page = structured(&call(server, token, "notes", json!({})));
+        serde_json::from_value(page["notes"].clone()).unwrap()
+    };
+    let mut seen = notes(&a, &ada_a);
+    assert_eq!(seen, notes(&b, &ada_b), "both replicas see the same state");
+    seen.sort();
+    let mut expected: Vec<String> = (0..EACH)
+        .flat_map(|n| [format!("modern {n}"), format!("legacy {n}")])
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected, "no update lost");
+
+    // Another subject sees none of it on either replica.
+    let grace = token_of(&key, &auth, &a, "grace");
+    assert!(notes(&a, &grace).is_empty());
+
+    // A replica restarted (a deploy) still has it: it is in the store, not in the process.
+    let port = a.port();
+    a.terminate();
+    let a = replica(port);
+    assert_eq!(notes(&a, &ada_a).len(), 2 * EACH);
 }
 
 /// A 2026-07-28 request of `method` on `name` (a URI or a prompt's name) with `token`.

@@ -131,3 +131,63 @@ async fn an_expired_session_comes_back_through_the_handler() {
     );
     assert_eq!(client.session_id(), id, "resumed under the same id");
 }
+
+/// A server that keeps a counter per authenticated caller.
+struct Counters;
+
+#[derive(Default, Serialize, Deserialize)]
+struct Count {
+    n: u64,
+}
+
+#[mcp_server(user = Count)]
+impl Counters {
+    /// Counts one more for the caller.
+    #[tool]
+    async fn bump(&self, user: User<Count>) -> Result<String, UserStateError> {
+        Ok(user
+            .update(|c| {
+                c.n += 1;
+                c.n
+            })
+            .await?
+            .to_string())
+    }
+
+    /// The caller's count, and whose it is.
+    #[tool(read_only)]
+    async fn count(&self, user: User<Count>) -> Result<String, UserStateError> {
+        let n = user.get().await?.n;
+        Ok(format!("{}: {n}", user.principal().subject()))
+    }
+}
+
+#[tokio::test]
+async fn user_state_is_kept_per_caller_and_no_concurrent_update_is_lost() {
+    for legacy in [true, false] {
+        let builder = TestClient::builder(Counters).caller(Principal::new("ada"));
+        let client = if legacy {
+            builder.legacy().await
+        } else {
+            builder.stateless().await
+        };
+        let bumps = (0..20).map(|_| client.call_tool("bump", json!({})));
+        for result in futures_util::future::join_all(bumps).await {
+            assert_eq!(result.unwrap().is_error, None);
+        }
+        let count = client.call_tool("count", json!({})).await.unwrap();
+        assert_eq!(text(&count), "ada: 20");
+    }
+}
+
+#[tokio::test]
+async fn user_state_without_a_caller_is_a_clear_tool_error() {
+    let client = TestClient::stateless(Counters).await;
+    let result = client.call_tool("bump", json!({})).await.unwrap();
+    assert_eq!(result.is_error, Some(true));
+    assert!(
+        text(&result).contains("needs an authenticated caller"),
+        "{}",
+        text(&result)
+    );
+}

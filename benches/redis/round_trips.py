@@ -2,9 +2,11 @@
 
     python3 benches/redis/round_trips.py [--profile debug|release]
 
-Starts a redis-server on a free port, then `hello` (no session state) and `notebook` (a state
-change per call) with `--store redis://...`, and counts the commands Redis ran during 200
-calls. Build the examples first (`cargo build --examples --features redis`).
+Starts a redis-server on a free port, then `hello` (no session state), `notebook` (a state
+change per call) and `oauth` (the caller's `User<T>` state, read by `notes` and changed by
+`add_note`, the caller authenticated by an API key) with `--store redis://...`, and counts the
+commands Redis ran during 200 calls. Build the examples first
+(`cargo build --examples --features redis,oauth`).
 """
 import json, subprocess, time, re, socket, os, sys
 from pathlib import Path
@@ -28,15 +30,17 @@ def stats():
         if m: per[m.group(1)] = int(m.group(2)); total += int(m.group(2))
     return total, per
 import http.client
+KEY = "rtt(notes:read notes:write)=rtt-key"
 def serve(example):
-    p = subprocess.Popen([str(ROOT / "target" / PROFILE / "examples" / example), "--http", "127.0.0.1:0", "--store", f"redis://127.0.0.1:{port}/"], stderr=subprocess.PIPE, text=True)
+    env = dict(os.environ, MCP_API_KEYS=KEY) if example == "oauth" else os.environ
+    p = subprocess.Popen([str(ROOT / "target" / PROFILE / "examples" / example), "--http", "127.0.0.1:0", "--store", f"redis://127.0.0.1:{port}/"], stderr=subprocess.PIPE, text=True, env=env)
     while True:
         line = p.stderr.readline()
         m = re.search(r"http://([^/]+)(/\S*)", line)
         if m: return p, m.group(1), m.group(2)
 def post(auth, path, body, headers={}):
     h, pt = auth.split(":")
-    c = http.client.HTTPConnection(h, int(pt)); hd = {"content-type": "application/json", "accept": "application/json, text/event-stream"}; hd.update(headers)
+    c = http.client.HTTPConnection(h, int(pt)); hd = {"content-type": "application/json", "accept": "application/json, text/event-stream", "authorization": "Bearer rtt-key"}; hd.update(headers)
     c.request("POST", path, json.dumps(body), hd); r = c.getresponse(); data = r.read(); sid = r.getheader("mcp-session-id"); c.close(); return r.status, data, sid
 def measure(example, tool, args, n=200):
     p, auth, path = serve(example)
@@ -58,4 +62,6 @@ def measure(example, tool, args, n=200):
     print(f"{example} {tool}: {total/n:.3f} Redis commands per call over {n} calls; {diff}")
 measure("hello", "add", lambda i: {"a": i, "b": 1})
 measure("notebook", "note", lambda i: {"text": f"n{i}"})
+measure("oauth", "notes", lambda i: {})
+measure("oauth", "add_note", lambda i: {"text": f"n{i}"}, n=100)
 redis.kill()

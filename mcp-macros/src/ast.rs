@@ -78,6 +78,8 @@ pub(crate) enum ParamKind {
     Context,
     /// The caller's `Session<T>`.
     Session,
+    /// The authenticated caller's `User<T>` state.
+    User,
     /// `#[arguments] args: T`: the whole arguments object, with `T`'s own schema.
     Whole,
 }
@@ -273,6 +275,8 @@ impl<'a> Param<'a> {
             ParamKind::Context
         } else if last_segment_is(&pt.ty, "Session") {
             ParamKind::Session
+        } else if last_segment_is(&pt.ty, "User") {
+            ParamKind::User
         } else {
             ParamKind::Argument
         };

@@ -7,7 +7,7 @@ use syn::{Attribute, LitStr};
 use crate::ctxt::Ctxt;
 
 /// `#[mcp_server(name = "..", version = "..", title = "..", instructions = "..", icon = "..",
-/// session = Type, reinit = "reject" | "restore")]`.
+/// session = Type, reinit = "reject" | "restore", user = Type)]`.
 #[derive(Default)]
 pub(crate) struct ServerAttrs {
     pub(crate) name: Option<LitStr>,
@@ -16,11 +16,14 @@ pub(crate) struct ServerAttrs {
     pub(crate) instructions: Option<LitStr>,
     /// The key (for spans) and the type of the session state.
     pub(crate) session: Option<(syn::Path, syn::Type)>,
+    /// The key and the type of the state kept per authenticated caller.
+    pub(crate) user: Option<(syn::Path, syn::Type)>,
     pub(crate) reinit: Option<LitStr>,
     pub(crate) icon: Option<LitStr>,
 }
 
-const SERVER_KEYS: &str = "`name`, `version`, `title`, `instructions`, `icon`, `session`, `reinit`";
+const SERVER_KEYS: &str =
+    "`name`, `version`, `title`, `instructions`, `icon`, `session`, `reinit`, `user`";
 
 impl ServerAttrs {
     pub(crate) fn parse(cx: &Ctxt, args: proc_macro2::TokenStream) -> Self {
@@ -33,13 +36,20 @@ impl ServerAttrs {
                 Some("instructions") => &mut attrs.instructions,
                 Some("reinit") => &mut attrs.reinit,
                 Some("icon") => &mut attrs.icon,
-                Some("session") => {
-                    let ty: syn::Type =
-                        value_of(&meta, "`session = Type`, the type of each session's state")?;
-                    if attrs.session.is_some() {
+                Some(key @ ("session" | "user")) => {
+                    let (slot, expected) = if key == "session" {
+                        let e = "`session = Type`, the type of each session's state";
+                        (&mut attrs.session, e)
+                    } else {
+                        let e =
+                            "`user = Type`, the type of the state kept per authenticated caller";
+                        (&mut attrs.user, e)
+                    };
+                    let ty: syn::Type = value_of(&meta, expected)?;
+                    if slot.is_some() {
                         return Err(given_twice(&meta));
                     }
-                    attrs.session = Some((meta.path.clone(), ty));
+                    *slot = Some((meta.path.clone(), ty));
                     return Ok(());
                 }
                 _ => return Err(unknown_key(&meta, "server", SERVER_KEYS)),

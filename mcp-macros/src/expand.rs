@@ -62,6 +62,12 @@ fn expand_server(server: &Server<'_>) -> TokenStream {
     let description = expand_description(&server.attrs);
     let call_tool = expand_call_tool(server);
     let session_ty = session_type(server);
+    let user_ty = user_type(server);
+    let user_state = server.attrs.user.is_some().then(|| {
+        quote!(
+            const USER_STATE: bool = true;
+        )
+    });
     let reinit = expand_reinit(server);
     let tables = crate::features::expand_tables(server);
     let read_resource = crate::features::expand_read_resource(server);
@@ -73,6 +79,8 @@ fn expand_server(server: &Server<'_>) -> TokenStream {
         static __MCP_TOOLS: [::mcp_runtime::__private::ToolDef; #count] = [#(#defs),*];
         impl ::mcp_runtime::__private::Server for #self_ty {
             type Session = #session_ty;
+            type User = #user_ty;
+            #user_state
             #reinit
             fn description() -> &'static ::mcp_runtime::__private::ServerDescription {
                 static DESCRIPTION: ::mcp_runtime::__private::ServerDescription = #description;
@@ -126,6 +134,13 @@ fn expand_initial_state(server: &Server<'_>) -> TokenStream {
 
 fn session_type(server: &Server<'_>) -> TokenStream {
     match &server.attrs.session {
+        Some((_, ty)) => quote!(#ty),
+        None => quote!(()),
+    }
+}
+
+fn user_type(server: &Server<'_>) -> TokenStream {
+    match &server.attrs.user {
         Some((_, ty)) => quote!(#ty),
         None => quote!(()),
     }
@@ -411,11 +426,17 @@ fn expand_call(server: &Server<'_>, tool: &Tool<'_>) -> TokenStream {
             let ty = p.ty;
             quote_spanned!(ty.span()=> __mcp_session.unwrap_or_else(::mcp_runtime::__private::Session::ephemeral))
         }
+        // Spanned at the parameter: a `User<Other>` is blamed there.
+        ParamKind::User => quote_spanned!(p.ty.span()=> __mcp_user),
     });
     let mut call = quote!(<#self_ty>::#method(self, #(#args),*));
     if tool.is_async() {
         call = quote!(#call.await);
     }
+    let user = bind_user(
+        &tool.params,
+        |e| quote!(::mcp_runtime::__private::CallToolResult::error(#e)),
+    );
     let span = match &tool.method.sig.output {
         syn::ReturnType::Type(_, ty) => ty.span(),
         syn::ReturnType::Default => tool.method.sig.ident.span(),
@@ -432,9 +453,31 @@ fn expand_call(server: &Server<'_>, tool: &Tool<'_>) -> TokenStream {
     // The value is bound first so that a type error in the conversion is blamed on the
     // return type, not on the call that generated code wrote.
     quote_spanned!(span=> {
+        #user
         let __mcp_returned = #call;
         ::mcp_runtime::__private::IntoToolResult::into_tool_result(#value)
     })
+}
+
+/// For a method with a `User<T>` parameter: binds `__mcp_user` to the caller's state before
+/// the call (the context may move into the call), or returns `refuse(message)` when the call
+/// has no authenticated caller. Typed by the server's declared state, spanned at the
+/// parameter, so that a `User<Other>` is blamed there.
+pub(crate) fn bind_user(
+    params: &[crate::ast::Param<'_>],
+    refuse: impl FnOnce(TokenStream) -> TokenStream,
+) -> TokenStream {
+    let Some(user) = params.iter().find(|p| p.kind == ParamKind::User) else {
+        return TokenStream::new();
+    };
+    let refusal = refuse(quote!(__mcp_refused));
+    quote_spanned! {user.ty.span()=>
+        let __mcp_user: ::mcp_runtime::__private::User<<Self as ::mcp_runtime::__private::Server>::User> =
+            match ::mcp_runtime::__private::User::of(&__mcp_cx) {
+                ::core::result::Result::Ok(__mcp_user) => __mcp_user,
+                ::core::result::Result::Err(__mcp_refused) => return #refusal,
+            };
+    }
 }
 
 /// On error: a `Server` impl with no tools (the trait's defaults), so the rest of the crate
@@ -446,10 +489,12 @@ fn fallback(server: &Server<'_>) -> TokenStream {
     }
     let self_ty = &item.self_ty;
     let session_ty = session_type(server);
+    let user_ty = user_type(server);
     quote! {
         const _: () = {
             impl ::mcp_runtime::__private::Server for #self_ty {
                 type Session = #session_ty;
+                type User = #user_ty;
                 fn description() -> &'static ::mcp_runtime::__private::ServerDescription {
                     static DESCRIPTION: ::mcp_runtime::__private::ServerDescription = ::mcp_runtime::__private::ServerDescription {
                         name: ::core::env!("CARGO_PKG_NAME"),

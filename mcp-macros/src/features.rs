@@ -90,7 +90,15 @@ fn call_args<'a>(
         ParamKind::Session => {
             quote_spanned!(p.ty.span()=> ::mcp_runtime::__private::Session::ephemeral())
         }
+        // Spanned at the parameter: a `User<Other>` is blamed there.
+        ParamKind::User => quote_spanned!(p.ty.span()=> __mcp_user),
     })
+}
+
+/// `__mcp_user` bound for a method that takes `User<T>`; without a caller the method's result
+/// is the error.
+fn bind_user(params: &[crate::ast::Param<'_>]) -> TokenStream {
+    crate::expand::bind_user(params, |e| quote!(::core::result::Result::Err(#e)))
 }
 
 fn call(
@@ -174,7 +182,9 @@ pub(crate) fn expand_read_resource(server: &Server<'_>) -> TokenStream {
         let value = call(server, r.method, args);
         let mime = option(r.attrs.mime_type.as_ref());
         let span = output_span(r.method);
+        let user = bind_user(&r.params);
         let convert = quote_spanned!(span=> {
+            #user
             let __mcp_returned = #value;
             ::mcp_runtime::__private::IntoResourceContents::into_contents(__mcp_returned, &__mcp_uri, #mime)
         });
@@ -221,7 +231,9 @@ pub(crate) fn expand_get_prompt(server: &Server<'_>) -> TokenStream {
         let args = call_args(&p.params, |_, ident| quote!(__mcp_args.#ident));
         let value = call(server, p.method, args);
         let span = output_span(p.method);
+        let user = bind_user(&p.params);
         quote_spanned!(span=> {
+            #user
             let __mcp_returned = #value;
             ::mcp_runtime::__private::IntoPromptResult::into_prompt_result(__mcp_returned)
         })

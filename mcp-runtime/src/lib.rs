@@ -37,7 +37,9 @@ pub use mcp_macros::tool;
 pub use serve::OAuthOptions;
 pub use serve::{LogFormat, Options, Serve, ServeFlags, Transport, router};
 pub use server::{Change, Context, ElicitResult, RequestError, Server};
-pub use session::{Headers, Issuer, NewSession, Reinit, ReinitRequest, Session, StateError};
+pub use session::{
+    Headers, Issuer, NewSession, Reinit, ReinitRequest, Session, StateError, User, UserStateError,
+};
 
 /// Errors of serving.
 #[derive(Debug, thiserror::Error)]
@@ -76,7 +78,8 @@ pub mod prelude {
     #[doc(no_inline)]
     pub use crate::{
         Change, Context, Issuer, NewSession, Principal, Reinit, ReinitRequest, Serve, Session,
-        StateError, complete, mcp_server, on_initialize, on_reinit, prompt, resource, tool,
+        StateError, User, UserStateError, complete, mcp_server, on_initialize, on_reinit, prompt,
+        resource, tool,
     };
     #[doc(no_inline)]
     pub use schemars::JsonSchema;
@@ -114,7 +117,7 @@ pub mod __private {
         NamedArgs, ParamSchema, object_schema, optional, param_schema, parse_named,
     };
     pub use crate::session::reinit::ReinitPolicy;
-    pub use crate::session::{NewSession, Reinit, ReinitRequest, Session};
+    pub use crate::session::{NewSession, Reinit, ReinitRequest, Session, User};
     pub use schemars;
     pub use serde;
     pub use serde_json::value::RawValue;

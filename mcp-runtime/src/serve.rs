@@ -95,6 +95,13 @@ pub struct Options {
     pub wire_log: Option<PathBuf>,
     /// Serve the development page at `GET /` (see [`ServeFlags::dev`]). Off by default.
     pub dev: bool,
+    /// Accept these API keys (`--api-keys`): every HTTP request needs one.
+    pub api_keys: Option<crate::auth::ApiKeys>,
+    /// Every HTTP request is authenticated by a layer outside the runtime, which puts a
+    /// [`Principal`](crate::Principal) into its extensions: the layer `serve_authenticated`
+    /// mounts, or yours in front of [`router`]. A server with state per caller
+    /// ([`User<T>`](crate::User)) is refused at start-up without some authentication.
+    pub external_auth: bool,
     /// Accept OAuth access tokens (feature `oauth`): every HTTP request needs one.
     #[cfg(feature = "oauth")]
     pub oauth: Option<OAuthOptions>,
@@ -138,6 +145,8 @@ impl Default for Options {
             page_size: 100,
             wire_log: None,
             dev: false,
+            api_keys: None,
+            external_auth: false,
             #[cfg(feature = "oauth")]
             oauth: None,
         }
@@ -152,6 +161,15 @@ impl Options {
             max_connections: self.max_connections.max(1),
             shutdown_grace: self.shutdown_grace,
         }
+    }
+
+    /// Whether every HTTP request has an authenticated caller.
+    fn authenticated(&self) -> bool {
+        #[cfg(feature = "oauth")]
+        if self.oauth.is_some() {
+            return true;
+        }
+        self.external_auth || self.api_keys.is_some()
     }
 
     fn http(&self) -> HttpOptions {
@@ -180,16 +198,18 @@ pub trait Serve: Server {
     where
         F: FnOnce(axum::Router) -> axum::Router + Send,
     {
-        async move {
-            match parse_flags::<Self>(std::env::args_os()) {
-                Ok(flags) => self.serve_flags(flags, wrap).await,
-                Err(e) => {
-                    // Help and `--version` are not errors: clap says which it was.
-                    let _ = e.print();
-                    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
-                }
-            }
-        }
+        serve_parsed(self, wrap, false)
+    }
+
+    /// Like [`serve_layered`](Self::serve_layered), where `wrap` mounts an authentication
+    /// layer that puts a [`Principal`](crate::Principal) into every request it lets through:
+    /// a server with state per caller ([`User<T>`](crate::User)) may then be served without
+    /// `--oauth-issuer` or `--api-keys`.
+    fn serve_authenticated<F>(self, wrap: F) -> impl Future<Output = ExitCode> + Send
+    where
+        F: FnOnce(axum::Router) -> axum::Router + Send,
+    {
+        serve_parsed(self, wrap, true)
     }
 
     /// Serves with flags a program parsed itself: [`ServeFlags`] flattened into its own
@@ -218,6 +238,7 @@ pub trait Serve: Server {
         F: FnOnce(axum::Router) -> axum::Router + Send,
     {
         async move {
+            check_auth::<Self>(&options)?;
             let (dispatcher, wire) = start(self, &options).await?;
             match options.transport {
                 Transport::Stdio => {
@@ -232,6 +253,50 @@ pub trait Serve: Server {
 }
 
 impl<S: Server> Serve for S {}
+
+/// Parses the process's flags and serves; `external_auth`: `wrap` authenticates.
+async fn serve_parsed<S: Server, F>(server: S, wrap: F, external_auth: bool) -> ExitCode
+where
+    F: FnOnce(axum::Router) -> axum::Router + Send,
+{
+    match parse_flags::<S>(std::env::args_os()) {
+        Ok(mut flags) => {
+            flags.external_auth |= external_auth;
+            server.serve_flags(flags, wrap).await
+        }
+        Err(e) => {
+            // Help and `--version` are not errors: clap says which it was.
+            let _ = e.print();
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+        }
+    }
+}
+
+/// API keys name at least one key; a server with state per caller is served only to
+/// authenticated callers: without them, every caller would share one anonymous state.
+fn check_auth<S: Server>(options: &Options) -> Result<()> {
+    if options.api_keys.as_ref().is_some_and(|k| k.is_empty()) {
+        return Err(Error::Config(
+            "`--api-keys` names no key: every request would be refused".into(),
+        ));
+    }
+    if !S::USER_STATE {
+        return Ok(());
+    }
+    let name = S::description().name;
+    let why = match options.transport {
+        Transport::Stdio => "stdio has no authenticated caller; serve it over HTTP (`--http ADDR`)",
+        Transport::Http(_) if options.authenticated() => return Ok(()),
+        Transport::Http(_) => {
+            "nothing authenticates its HTTP callers; serve it with `--oauth-issuer URL \
+             --public-url URL` or `--api-keys`, or with an authentication layer of your own \
+             (`serve_authenticated`, or `Options::external_auth` behind your layer)"
+        }
+    };
+    Err(Error::Config(format!(
+        "`{name}` keeps state per caller (`User<T>`), which needs authenticated callers: {why}"
+    )))
+}
 
 // The command `serve()` parses: the serving flags under the server's name and version (no
 // doc comment: clap would print it as the program's description).
@@ -262,7 +327,17 @@ fn parse_flags<S: Server>(
 /// it starts the task that expires idle sessions. The connection limits of `options` (header
 /// and idle timeouts, the connection cap, the shutdown grace period) belong to `serve`'s own
 /// accept loop: an application that serves this router sets its own.
+///
+/// A server with state per caller ([`User<T>`](crate::User)) needs
+/// [`external_auth`](Options::external_auth): the layers in front of the router authenticate.
 pub async fn router<S: Server>(server: S, options: &Options) -> Result<axum::Router> {
+    if S::USER_STATE && !options.external_auth {
+        return Err(Error::Config(format!(
+            "`{}` keeps state per caller (`User<T>`): mount the router behind an authentication \
+             layer, and say so with `Options::external_auth`",
+            S::description().name
+        )));
+    }
     let (dispatcher, wire) = start(server, options).await?;
     tokio::spawn(sweep(dispatcher, options.session_idle));
     Ok(crate::transport::http::router(
@@ -366,6 +441,10 @@ where
     #[cfg(feature = "oauth")]
     let router = match &options.oauth {
         Some(oauth) => router.layer(resource_server::<S>(oauth).await?),
+        None => router,
+    };
+    let router = match &options.api_keys {
+        Some(keys) => router.layer(keys.clone()),
         None => router,
     };
     let router = wrap(router);

@@ -20,6 +20,13 @@ pub(super) fn check_features(cx: &Ctxt, server: &Server<'_>) {
         }
         check_at_most_one(cx, &resource.params, ParamKind::Context, "resource");
         check_at_most_one(cx, &resource.params, ParamKind::Session, "resource");
+        check_user_param(
+            cx,
+            server,
+            &resource.params,
+            &resource.method.sig,
+            "resource",
+        );
         check_no_tool_param_attrs(cx, &resource.method.sig, "resource");
     }
     let mut names = HashMap::new();
@@ -34,6 +41,7 @@ pub(super) fn check_features(cx: &Ctxt, server: &Server<'_>) {
         }
         check_at_most_one(cx, &prompt.params, ParamKind::Context, "prompt");
         check_at_most_one(cx, &prompt.params, ParamKind::Session, "prompt");
+        check_user_param(cx, server, &prompt.params, &prompt.method.sig, "prompt");
         check_no_tool_param_attrs(cx, &prompt.method.sig, "prompt");
     }
     for complete in &server.completions {

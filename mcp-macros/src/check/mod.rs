@@ -41,6 +41,7 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
         check_plain_fn(cx, &tool.method.sig, "tool");
         check_at_most_one(cx, &tool.params, ParamKind::Context, "tool");
         check_at_most_one(cx, &tool.params, ParamKind::Session, "tool");
+        check_user_param(cx, server, &tool.params, &tool.method.sig, "tool");
         check_whole_arguments(cx, tool);
         check_argument_count(cx, tool);
         check_header_targets(cx, tool);
@@ -160,17 +161,49 @@ fn check_plain_fn(cx: &Ctxt, sig: &syn::Signature, what: &str) {
     }
 }
 
-// At most one `Context` and one `Session` parameter: each call has one of each.
+// At most one `Context`, `Session` and `User` parameter: each call has one of each.
 fn check_at_most_one(cx: &Ctxt, params: &[Param<'_>], kind: ParamKind, what: &str) {
     let mut found = params.iter().filter(|p| p.kind == kind);
     if let (Some(_), Some(second)) = (found.next(), found.next()) {
         let kind = match kind {
             ParamKind::Session => "Session",
+            ParamKind::User => "User",
             _ => "Context",
         };
         cx.error_spanned_by(
             second.ty,
             format!("a `#[{what}]` method takes at most one `{kind}` parameter"),
+        );
+    }
+}
+
+// A `User<T>` parameter: one at most, the server declares `T` (so that every method sees the
+// same state), and the method is async (the state is read and written with `.await`).
+fn check_user_param(
+    cx: &Ctxt,
+    server: &Server<'_>,
+    params: &[Param<'_>],
+    sig: &syn::Signature,
+    what: &str,
+) {
+    check_at_most_one(cx, params, ParamKind::User, what);
+    let Some(user) = params.iter().find(|p| p.kind == ParamKind::User) else {
+        return;
+    };
+    if server.attrs.user.is_none() {
+        cx.error_spanned_by(
+            user.ty,
+            "a `User<T>` parameter needs the server to declare the state it keeps per caller: \
+             `#[mcp_server(user = T)]`",
+        );
+    }
+    if sig.asyncness.is_none() {
+        cx.error_spanned_by(
+            user.ty,
+            format!(
+                "a `#[{what}]` method with a `User<T>` parameter is an `async fn`: the caller's \
+                 state is read and written with `.await`"
+            ),
         );
     }
 }
@@ -205,7 +238,7 @@ fn check_header_targets(cx: &Ctxt, tool: &Tool<'_>) {
         if let Some(header) = &param.header {
             cx.error_spanned_by(
                 header,
-                "`#[header(\"..\")]` goes on an argument of the tool, not on a `Context`, `Session` or `#[arguments]` parameter",
+                "`#[header(\"..\")]` goes on an argument of the tool, not on a `Context`, `Session`, `User` or `#[arguments]` parameter",
             );
         }
     }

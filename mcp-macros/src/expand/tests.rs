@@ -47,6 +47,7 @@ fn everything() {
         instructions = "Use the forms.",
         icon = "https://example.com/forms.png",
         session = Visits,
+        user = Visits,
     };
     let item = quote! {
         impl Forms {
@@ -108,6 +109,13 @@ fn everything() {
                 Ok(session.update(|v| { v.count += 1; v.count }).await?.to_string())
             }
 
+            /// Counts in the caller's own state, after the context moved into the call.
+            #[tool]
+            async fn mine(&self, ctx: Context, user: User<Visits>) -> Result<String, UserStateError> {
+                let _ = ctx;
+                Ok(user.update(|v| { v.count += 1; v.count }).await?.to_string())
+            }
+
             /// Only runs as a task.
             #[tool(task = "required")]
             async fn slow(&self) -> String {
@@ -127,8 +135,8 @@ fn everything() {
 
             /// One revision of a note.
             #[resource("notes://{id}/rev/{rev}")]
-            async fn revision(&self, rev: u32, ctx: Context, id: String) -> Result<Vec<u8>, Failure> {
-                let _ = ctx;
+            async fn revision(&self, rev: u32, ctx: Context, id: String, user: User<Visits>) -> Result<Vec<u8>, Failure> {
+                let _ = (ctx, user);
                 Ok(format!("{id}@{rev}").into_bytes())
             }
 

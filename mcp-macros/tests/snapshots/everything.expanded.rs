@@ -44,6 +44,23 @@ impl Forms {
                 .to_string(),
         )
     }
+    /// Counts in the caller's own state, after the context moved into the call.
+    async fn mine(
+        &self,
+        ctx: Context,
+        user: User<Visits>,
+    ) -> Result<String, UserStateError> {
+        let _ = ctx;
+        Ok(
+            user
+                .update(|v| {
+                    v.count += 1;
+                    v.count
+                })
+                .await?
+                .to_string(),
+        )
+    }
     /// Only runs as a task.
     async fn slow(&self) -> String {
         String::new()
@@ -62,8 +79,9 @@ impl Forms {
         rev: u32,
         ctx: Context,
         id: String,
+        user: User<Visits>,
     ) -> Result<Vec<u8>, Failure> {
-        let _ = ctx;
+        let _ = (ctx, user);
         Ok(format!("{id}@{rev}").into_bytes())
     }
     /// Greets someone.
@@ -167,7 +185,7 @@ const _: () = {
     #[serde(crate = "::mcp_runtime::__private::serde")]
     #[allow(non_camel_case_types, non_snake_case)]
     struct __mcp_prompt_topic {}
-    static __MCP_TOOLS: [::mcp_runtime::__private::ToolDef; 8usize] = [
+    static __MCP_TOOLS: [::mcp_runtime::__private::ToolDef; 9usize] = [
         ::mcp_runtime::__private::ToolDef {
             name: "make.point",
             title: ::core::option::Option::Some("Make a point"),
@@ -365,6 +383,27 @@ const _: () = {
             icon: ::core::option::Option::None,
         },
         ::mcp_runtime::__private::ToolDef {
+            name: "mine",
+            title: ::core::option::Option::None,
+            description: ::core::option::Option::Some(
+                "Counts in the caller's own state, after the context moved into the call.",
+            ),
+            annotations: ::mcp_runtime::__private::ToolAnnotations {
+                title: ::core::option::Option::None,
+                read_only_hint: ::core::option::Option::None,
+                destructive_hint: ::core::option::Option::None,
+                idempotent_hint: ::core::option::Option::None,
+                open_world_hint: ::core::option::Option::None,
+            },
+            input_schema: |g| ::mcp_runtime::__private::object_schema(g, &[]),
+            output_schema: ::core::option::Option::None,
+            headers: &[],
+            task: ::mcp_runtime::__private::TaskSupport::Forbidden,
+            scopes: &[],
+            context: true,
+            icon: ::core::option::Option::None,
+        },
+        ::mcp_runtime::__private::ToolDef {
             name: "slow",
             title: ::core::option::Option::None,
             description: ::core::option::Option::Some("Only runs as a task."),
@@ -386,6 +425,8 @@ const _: () = {
     ];
     impl ::mcp_runtime::__private::Server for Forms {
         type Session = Visits;
+        type User = Visits;
+        const USER_STATE: bool = true;
         #[allow(unused_variables)]
         fn initial_state(
             &self,
@@ -457,6 +498,7 @@ const _: () = {
                 __mcp_5(__mcp_args_submit),
                 __mcp_6(()),
                 __mcp_7(()),
+                __mcp_8(()),
             }
             let __mcp_call = match __mcp_name {
                 "make.point" => {
@@ -500,8 +542,13 @@ const _: () = {
                         ::mcp_runtime::__private::parse_named(__mcp_arguments, &[])?,
                     )
                 }
-                "slow" => {
+                "mine" => {
                     __McpCall::__mcp_7(
+                        ::mcp_runtime::__private::parse_named(__mcp_arguments, &[])?,
+                    )
+                }
+                "slow" => {
+                    __McpCall::__mcp_8(
                         ::mcp_runtime::__private::parse_named(__mcp_arguments, &[])?,
                     )
                 }
@@ -573,6 +620,23 @@ const _: () = {
                         )
                     }
                     __McpCall::__mcp_7(__mcp_args) => {
+                        let __mcp_user: ::mcp_runtime::__private::User<
+                            <Self as ::mcp_runtime::__private::Server>::User,
+                        > = match ::mcp_runtime::__private::User::of(&__mcp_cx) {
+                            ::core::result::Result::Ok(__mcp_user) => __mcp_user,
+                            ::core::result::Result::Err(__mcp_refused) => {
+                                return ::mcp_runtime::__private::CallToolResult::error(
+                                    __mcp_refused,
+                                );
+                            }
+                        };
+                        let __mcp_returned = <Forms>::mine(self, __mcp_cx, __mcp_user)
+                            .await;
+                        ::mcp_runtime::__private::IntoToolResult::into_tool_result(
+                            __mcp_returned,
+                        )
+                    }
+                    __McpCall::__mcp_8(__mcp_args) => {
                         let __mcp_returned = <Forms>::slow(self).await;
                         ::mcp_runtime::__private::IntoToolResult::into_tool_result(
                             __mcp_returned,
@@ -624,11 +688,20 @@ const _: () = {
                         )
                     }
                     __McpRead::__mcp_1(__mcp_a0, __mcp_a1) => {
+                        let __mcp_user: ::mcp_runtime::__private::User<
+                            <Self as ::mcp_runtime::__private::Server>::User,
+                        > = match ::mcp_runtime::__private::User::of(&__mcp_cx) {
+                            ::core::result::Result::Ok(__mcp_user) => __mcp_user,
+                            ::core::result::Result::Err(__mcp_refused) => {
+                                return ::core::result::Result::Err(__mcp_refused);
+                            }
+                        };
                         let __mcp_returned = <Forms>::revision(
                                 self,
                                 __mcp_a0,
                                 __mcp_cx,
                                 __mcp_a1,
+                                __mcp_user,
                             )
                             .await;
                         ::mcp_runtime::__private::IntoResourceContents::into_contents(

@@ -96,6 +96,7 @@ const _: () = {
     ];
     impl ::mcp_runtime::__private::Server for Hello {
         type Session = ();
+        type User = ();
         fn description() -> &'static ::mcp_runtime::__private::ServerDescription {
             static DESCRIPTION: ::mcp_runtime::__private::ServerDescription = ::mcp_runtime::__private::ServerDescription {
                 name: ::core::env!("CARGO_PKG_NAME"),

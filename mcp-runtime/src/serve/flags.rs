@@ -131,6 +131,22 @@ pub struct ServeFlags {
     #[arg(long, env = "MCP_DEV")]
     pub dev: bool,
 
+    /// Not a flag: the program's own layer authenticates every HTTP request (see
+    /// [`Options::external_auth`]).
+    #[arg(skip)]
+    pub external_auth: bool,
+
+    /// Accept these API keys as `Authorization: Bearer <key>`, comma-separated: `name=key`, or
+    /// `name(scope scope..)=key` to grant OAuth scopes. Prefer the environment variable: a
+    /// command line is visible to every user of the machine
+    #[arg(
+        long,
+        env = "MCP_API_KEYS",
+        value_name = "KEYS",
+        hide_env_values = true
+    )]
+    pub api_keys: Option<String>,
+
     /// Accept OAuth access tokens (JWTs) issued by this authorization server, e.g.
     /// `https://auth.example.com`: its metadata and keys are fetched at start-up (feature `oauth`)
     #[cfg(feature = "oauth")]
@@ -138,7 +154,8 @@ pub struct ServeFlags {
         long,
         env = "MCP_OAUTH_ISSUER",
         value_name = "URL",
-        requires = "public_url"
+        requires = "public_url",
+        conflicts_with = "api_keys"
     )]
     pub oauth_issuer: Option<String>,
 
@@ -217,6 +234,10 @@ impl From<ServeFlags> for Options {
             page_size: flags.page_size,
             wire_log: flags.wire_log,
             dev: flags.dev,
+            api_keys: flags
+                .api_keys
+                .map(|keys| crate::auth::ApiKeys::parse(&keys)),
+            external_auth: flags.external_auth,
             #[cfg(feature = "oauth")]
             oauth: flags.oauth_issuer.map(|issuer| crate::OAuthOptions {
                 issuer,

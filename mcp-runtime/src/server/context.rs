@@ -115,9 +115,11 @@ pub struct ElicitResult {
     pub content: Option<serde_json::Map<String, Value>>,
 }
 
-/// Delivers changes to the clients listening for them.
+/// Delivers changes to the clients listening for them, and holds the store callers' state is
+/// kept in.
 pub(crate) trait Notifier: Send + Sync {
     fn notify(&'static self, change: Change);
+    fn store(&'static self) -> &'static dyn crate::session::SessionStore;
 }
 
 impl Context {
@@ -307,6 +309,11 @@ impl Context {
     pub(crate) fn notifying(mut self, notifier: &'static dyn Notifier) -> Self {
         self.notifier = Some(notifier);
         self
+    }
+
+    /// The store of the runtime serving the call, when there is one.
+    pub(crate) fn store(&self) -> Option<&'static dyn crate::session::SessionStore> {
+        self.notifier.map(|n| n.store())
     }
 
     /// Tells the clients that listen for it that something changed: a list (legacy: on each

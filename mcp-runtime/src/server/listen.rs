@@ -214,6 +214,10 @@ impl<S: super::Server> super::Notifier for super::dispatch::Dispatcher<S> {
             }
         });
     }
+
+    fn store(&'static self) -> &'static dyn crate::session::SessionStore {
+        self.sessions.store
+    }
 }
 
 /// This process, among those that share a store: its own announcements come back to it.

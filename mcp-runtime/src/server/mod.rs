@@ -95,6 +95,14 @@ pub trait Server: Send + Sync + Sized + 'static {
     /// when the server keeps none.
     type Session: Serialize + DeserializeOwned + Default + Send + Sync + 'static;
 
+    /// The state kept per authenticated caller (`#[mcp_server(user = T)]`), which
+    /// [`User<T>`](crate::User) parameters reach; `()` when the server keeps none.
+    type User: Serialize + DeserializeOwned + Default + Send + Sync + 'static;
+
+    /// Whether the server declares state per caller: serving it then needs authentication.
+    #[doc(hidden)]
+    const USER_STATE: bool = false;
+
     /// What a request on an unknown or expired session gets, fixed at compile time.
     #[doc(hidden)]
     const REINIT: ReinitPolicy = ReinitPolicy::Reject;

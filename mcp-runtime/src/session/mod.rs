@@ -63,6 +63,7 @@ mod redis;
 pub(crate) mod reinit;
 pub(crate) mod resolve;
 mod store;
+mod user;
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -81,7 +82,10 @@ pub(crate) use redis::RedisStore;
 pub(crate) use reinit::ReinitPolicy;
 pub use reinit::{Issuer, NewSession, Reinit, ReinitRequest};
 pub(crate) use store::MemoryStore;
-pub use store::{Loaded, LogRead, OnLogged, Saved, SessionStore, StoreError, StoreFuture};
+pub use store::{
+    Loaded, LogRead, OnLogged, Saved, SessionStore, StoreError, StoreFuture, UserRecord, UserSaved,
+};
+pub use user::{User, UserStateError};
 
 /// A session id, verifiable by the deployment that issued it: a 128-bit nonce (this process's
 /// random instance number, then 64 random bits) and a 128-bit tag, HMAC-SHA256 of the nonce

@@ -13,7 +13,9 @@ use std::time::Duration;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use super::store::{Loaded, LogRead, OnLogged, Saved, SessionStore, StoreError, StoreFuture};
+use super::store::{
+    Loaded, LogRead, OnLogged, Saved, SessionStore, StoreError, StoreFuture, UserRecord, UserSaved,
+};
 use super::{SessionId, StoredSession};
 
 /// See the module docs.
@@ -65,6 +67,26 @@ static SAVE_IF: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(||
         redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
         redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4])
         return false
+        ",
+    )
+});
+
+/// A caller's state (`KEYS[1]`, a hash of its version `v` and JSON `s`), written as the next
+/// version when the stored one is `ARGV[1]` (0: none): one round trip. Returns nothing when
+/// written, else the stored version and state, or only `0` when there is none.
+static SAVE_USER_IF: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        r"
+        local held = redis.call('HMGET', KEYS[1], 'v', 's')
+        local version = tonumber(held[1]) or 0
+        if version ~= tonumber(ARGV[1]) then
+            if held[1] and held[2] then
+                return {held[1], held[2]}
+            end
+            return {'0'}
+        end
+        redis.call('HSET', KEYS[1], 'v', version + 1, 's', ARGV[2])
+        return {}
         ",
     )
 });
@@ -130,6 +152,17 @@ static READ_LOG: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|
 
 fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError::Unavailable(e.to_string())
+}
+
+/// A failed write: one that timed out may still have happened.
+fn write_failed(timeout: Duration) -> impl Fn(redis::RedisError) -> StoreError {
+    move |e| {
+        if e.is_timeout() {
+            timed_out(timeout)
+        } else {
+            unavailable(e)
+        }
+    }
 }
 
 fn timed_out(timeout: Duration) -> StoreError {
@@ -238,6 +271,12 @@ impl RedisStore {
         format!("{}:logged", self.prefix)
     }
 
+    /// The state of the caller `key` (`issuer#subject`). It has no TTL: it is the caller's
+    /// data, kept until deleted.
+    fn user_key(&self, key: &str) -> String {
+        format!("{}:user:{key}", self.prefix)
+    }
+
     fn task_key(&self, id: &str) -> String {
         format!("{}:task:{id}", self.prefix)
     }
@@ -331,13 +370,7 @@ impl SessionStore for RedisStore {
                 .arg(retained)
                 .invoke_async(&mut conn)
                 .await
-                .map_err(|e| {
-                    if e.is_timeout() {
-                        timed_out(self.timeout)
-                    } else {
-                        unavailable(e)
-                    }
-                })?;
+                .map_err(write_failed(self.timeout))?;
             Ok(match current {
                 None => Saved::Written,
                 Some(ended) if ended.is_empty() => Saved::Ended,
@@ -459,6 +492,46 @@ impl SessionStore for RedisStore {
             }
             Ok((head, entries))
         })))
+    }
+
+    fn load_user(&self, key: &str) -> StoreFuture<'_, Option<UserRecord>> {
+        let key = self.user_key(key);
+        let mut conn = self.conn.clone();
+        Box::pin(self.bounded(async move {
+            let (version, state): (Option<u64>, Option<String>) = redis::cmd("HMGET")
+                .arg(key)
+                .arg("v")
+                .arg("s")
+                .query_async(&mut conn)
+                .await
+                .map_err(unavailable)?;
+            Ok(version
+                .zip(state)
+                .map(|(version, state)| UserRecord { version, state }))
+        }))
+    }
+
+    fn save_user_if(&self, key: &str, state: String, expected: u64) -> StoreFuture<'_, UserSaved> {
+        let key = self.user_key(key);
+        let mut conn = self.conn.clone();
+        Box::pin(self.bounded(async move {
+            let held: Vec<String> = SAVE_USER_IF
+                .key(key)
+                .arg(expected)
+                .arg(state)
+                .invoke_async(&mut conn)
+                .await
+                .map_err(write_failed(self.timeout))?;
+            let mut held = held.into_iter();
+            Ok(match (held.next(), held.next()) {
+                (None, _) => UserSaved::Written,
+                (Some(version), Some(state)) => UserSaved::Conflict(Some(UserRecord {
+                    version: version.parse().unwrap_or(0),
+                    state,
+                })),
+                (Some(_), None) => UserSaved::Conflict(None),
+            })
+        }))
     }
 
     fn save_task(

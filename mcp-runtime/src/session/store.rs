@@ -58,6 +58,26 @@ pub enum Saved {
     Ended,
 }
 
+/// A caller's state as a store holds it (see [`User`](super::User)): its version, counted
+/// from 1 by the store, and the state as JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRecord {
+    /// How many times the state was written.
+    pub version: u64,
+    /// The state, as JSON.
+    pub state: String,
+}
+
+/// What a conditional save of a caller's state ([`SessionStore::save_user_if`]) did.
+#[derive(Debug)]
+pub enum UserSaved {
+    /// The state was written, as version `expected + 1`.
+    Written,
+    /// Another call (perhaps on another process) wrote first, or the state is gone: the
+    /// store's record (`None`: it holds none), to apply the change to again.
+    Conflict(Option<UserRecord>),
+}
+
 /// A session store. Live sessions are served from memory; the store is consulted when a
 /// request names a session this process does not hold (after a restart, on another replica,
 /// after expiry), written through on `initialize` and on state changes, and touched at most a
@@ -168,6 +188,22 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
         Box::pin(std::future::ready(Ok(None)))
     }
 
+    /// The state kept for the caller `key` (a [`Principal`](crate::Principal)'s
+    /// [`as_str`](crate::Principal::as_str)), `None` when there is none yet. The default, for
+    /// stores that keep no callers' state, fails: a server with `User<T>` state needs a store
+    /// that keeps it (the memory and Redis stores do).
+    fn load_user(&self, key: &str) -> StoreFuture<'_, Option<UserRecord>> {
+        let _ = key;
+        Box::pin(std::future::ready(Err(no_user_state())))
+    }
+
+    /// Writes the caller's state, as version `expected + 1`, only if the store still holds
+    /// version `expected` of it (0: none), in one step; otherwise returns what it holds.
+    fn save_user_if(&self, key: &str, state: String, expected: u64) -> StoreFuture<'_, UserSaved> {
+        let _ = (key, state, expected);
+        Box::pin(std::future::ready(Err(no_user_state())))
+    }
+
     /// Drops retained records older than the retention period.
     fn sweep(&self) {}
 
@@ -178,11 +214,16 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     }
 }
 
+fn no_user_state() -> StoreError {
+    StoreError::Unavailable("this session store keeps no callers' state".into())
+}
+
 /// The default store: nothing outlives the process. Live sessions are only in memory; expired
 /// ones are retained, in memory, for the retention period, at most `limit` of them (the oldest
-/// go first).
+/// go first). Callers' states are kept for as long as the process lives, one per caller.
 pub(crate) struct MemoryStore {
     retained: Mutex<Retained>,
+    users: Mutex<HashMap<Box<str>, UserRecord>>,
     retention: Duration,
     limit: usize,
     /// Whether the limit was ever reached, so that it is reported once.
@@ -256,6 +297,7 @@ impl MemoryStore {
     pub(crate) fn bounded(retention: Duration, limit: usize) -> Self {
         Self {
             retained: Mutex::default(),
+            users: Mutex::default(),
             retention,
             limit,
             overflowed: AtomicBool::new(false),
@@ -334,6 +376,31 @@ impl SessionStore for MemoryStore {
         Box::pin(std::future::ready(Ok(())))
     }
 
+    fn load_user(&self, key: &str) -> StoreFuture<'_, Option<UserRecord>> {
+        let found = self.users.lock().expect("users").get(key).cloned();
+        Box::pin(std::future::ready(Ok(found)))
+    }
+
+    fn save_user_if(&self, key: &str, state: String, expected: u64) -> StoreFuture<'_, UserSaved> {
+        let mut users = self.users.lock().expect("users");
+        let saved = match users.get_mut(key) {
+            Some(held) if held.version != expected => UserSaved::Conflict(Some(held.clone())),
+            Some(held) => {
+                *held = UserRecord {
+                    version: expected + 1,
+                    state,
+                };
+                UserSaved::Written
+            }
+            None if expected != 0 => UserSaved::Conflict(None),
+            None => {
+                users.insert(key.into(), UserRecord { version: 1, state });
+                UserSaved::Written
+            }
+        };
+        Box::pin(std::future::ready(Ok(saved)))
+    }
+
     fn sweep(&self) {
         let retention = self.retention;
         let mut retained = self.lock();
@@ -380,6 +447,31 @@ mod tests {
         store.retire(record(ids[2])).await.unwrap();
         store.retire(record(ids[0])).await.unwrap();
         assert!(holds(&store, ids[2]).await && !holds(&store, ids[3]).await);
+    }
+
+    #[tokio::test]
+    async fn a_callers_state_is_written_only_over_the_version_it_was_made_to() {
+        let store = MemoryStore::bounded(Duration::from_secs(60), 10);
+        assert_eq!(store.load_user("ada").await.unwrap(), None);
+        // Over a version the store does not hold: nothing to build on, nothing written.
+        let stale = store.save_user_if("ada", "1".into(), 3).await.unwrap();
+        assert!(matches!(stale, UserSaved::Conflict(None)));
+        assert!(matches!(
+            store.save_user_if("ada", "1".into(), 0).await.unwrap(),
+            UserSaved::Written
+        ));
+        // A second writer that also started from nothing meets the first one's record.
+        match store.save_user_if("ada", "2".into(), 0).await.unwrap() {
+            UserSaved::Conflict(Some(held)) => assert_eq!((held.version, &*held.state), (1, "1")),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            store.save_user_if("ada", "2".into(), 1).await.unwrap(),
+            UserSaved::Written
+        ));
+        let held = store.load_user("ada").await.unwrap().unwrap();
+        assert_eq!((held.version, &*held.state), (2, "2"));
+        assert_eq!(store.load_user("grace").await.unwrap(), None);
     }
 
     #[tokio::test]
