@@ -191,3 +191,74 @@ async fn user_state_without_a_caller_is_a_clear_tool_error() {
         text(&result)
     );
 }
+
+/// A store of one's own that keeps sessions nowhere and callers' state not at all.
+#[derive(Debug)]
+struct Forgetful;
+
+impl mcp_runtime::session::SessionStore for Forgetful {
+    fn is_persistent(&self) -> bool {
+        false
+    }
+    fn load(
+        &self,
+        _: mcp_runtime::session::SessionId,
+    ) -> mcp_runtime::session::StoreFuture<'_, Option<mcp_runtime::session::Loaded>> {
+        Box::pin(async { Ok(None) })
+    }
+    fn save(
+        &self,
+        _: mcp_runtime::session::StoredSession,
+    ) -> mcp_runtime::session::StoreFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+    fn touch(
+        &self,
+        _: mcp_runtime::session::SessionId,
+    ) -> mcp_runtime::session::StoreFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+    fn retire(
+        &self,
+        _: mcp_runtime::session::StoredSession,
+    ) -> mcp_runtime::session::StoreFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+    fn remove(
+        &self,
+        _: mcp_runtime::session::SessionId,
+    ) -> mcp_runtime::session::StoreFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[tokio::test]
+async fn user_state_is_refused_at_start_up_without_authentication_or_a_store_that_keeps_it() {
+    let refused = |options: mcp_runtime::Options| async move {
+        match mcp_runtime::router(Counters, &options).await {
+            Ok(_) => panic!("served"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let unauthenticated = refused(mcp_runtime::Options::default()).await;
+    assert!(
+        unauthenticated.contains("mount the router behind an authentication layer"),
+        "{unauthenticated}"
+    );
+    let store = refused(mcp_runtime::Options {
+        external_auth: true,
+        session_store: Some(std::sync::Arc::new(Forgetful)),
+        ..Default::default()
+    })
+    .await;
+    assert!(
+        store.contains("the session store given keeps none"),
+        "{store}"
+    );
+    // Behind a layer that authenticates, on a store that keeps it: served.
+    let options = mcp_runtime::Options {
+        external_auth: true,
+        ..Default::default()
+    };
+    assert!(mcp_runtime::router(Counters, &options).await.is_ok());
+}

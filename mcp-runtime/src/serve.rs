@@ -358,6 +358,13 @@ pub(crate) async fn start<S: Server>(server: S, options: &Options) -> Result<Sta
         None => None,
     };
     let store = open_store(options).await?;
+    if S::USER_STATE && !store.keeps_users() {
+        return Err(Error::Config(format!(
+            "`{}` keeps state per caller (`User<T>`), and the session store given keeps none \
+             (`SessionStore::keeps_users`)",
+            S::description().name
+        )));
+    }
     // Before any key is derived: ids and sealed states must verify on every process that
     // shares the store.
     if let Some(shared) = store.shared_secret().await?

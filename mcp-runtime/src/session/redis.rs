@@ -494,6 +494,10 @@ impl SessionStore for RedisStore {
         })))
     }
 
+    fn keeps_users(&self) -> bool {
+        true
+    }
+
     fn load_user(&self, key: &str) -> StoreFuture<'_, Option<UserRecord>> {
         let key = self.user_key(key);
         let mut conn = self.conn.clone();

@@ -188,6 +188,13 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
         Box::pin(std::future::ready(Ok(None)))
     }
 
+    /// Whether it keeps callers' state ([`load_user`](Self::load_user) and
+    /// [`save_user_if`](Self::save_user_if)); a server with `User<T>` state does not start on a
+    /// store that does not. The default is `false`.
+    fn keeps_users(&self) -> bool {
+        false
+    }
+
     /// The state kept for the caller `key` (a [`Principal`](crate::Principal)'s
     /// [`as_str`](crate::Principal::as_str)), `None` when there is none yet. The default, for
     /// stores that keep no callers' state, fails: a server with `User<T>` state needs a store
@@ -374,6 +381,10 @@ impl SessionStore for MemoryStore {
     fn remove(&self, id: SessionId) -> StoreFuture<'_, ()> {
         self.lock().records.remove(&id);
         Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn keeps_users(&self) -> bool {
+        true
     }
 
     fn load_user(&self, key: &str) -> StoreFuture<'_, Option<UserRecord>> {
