@@ -196,3 +196,35 @@ async fn every_form_answers_as_described() {
         vec![Content::text("empty")]
     );
 }
+
+/// A type of the user's own named `User` (no generic arguments): an ordinary argument, not the
+/// caller's state, so a server without `user = T` and without authentication serves it.
+#[derive(Deserialize, JsonSchema)]
+struct User {
+    name: String,
+}
+
+struct Accounts;
+
+#[mcp_server]
+impl Accounts {
+    /// Greets an account.
+    #[tool]
+    fn greet(&self, user: User) -> String {
+        format!("hello {}", user.name)
+    }
+}
+
+#[tokio::test]
+async fn an_argument_of_a_type_named_user_is_an_argument() {
+    use mcp_runtime::testing::TestClient;
+    let client = TestClient::stateless(Accounts).await;
+    let tools = client.list_tools().await.expect("tools");
+    let schema = &tools[0]["inputSchema"];
+    assert_eq!(schema["required"], serde_json::json!(["user"]), "{schema}");
+    let result = client
+        .call_tool("greet", serde_json::json!({"user": {"name": "ada"}}))
+        .await
+        .expect("a result");
+    assert_eq!(result.content, vec![Content::text("hello ada")]);
+}

@@ -275,7 +275,8 @@ impl<'a> Param<'a> {
             ParamKind::Context
         } else if last_segment_is(&pt.ty, "Session") {
             ParamKind::Session
-        } else if last_segment_is(&pt.ty, "User") {
+        } else if is_generic(&pt.ty, "User") {
+            // `User<T>`: a plain `User` is an argument of the user's own type.
             ParamKind::User
         } else {
             ParamKind::Argument
@@ -364,6 +365,16 @@ fn generic_args(path: &syn::Path) -> Vec<&Type> {
             })
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// Whether `ty` is `name<..>` (any path ending in it, with generic arguments).
+fn is_generic(ty: &Type, name: &str) -> bool {
+    match ty {
+        Type::Path(p) => p.path.segments.last().is_some_and(|s| {
+            s.ident == name && matches!(s.arguments, syn::PathArguments::AngleBracketed(_))
+        }),
+        _ => false,
     }
 }
 

@@ -194,7 +194,8 @@ fn check_user_param(
         cx.error_spanned_by(
             user.ty,
             "a `User<T>` parameter needs the server to declare the state it keeps per caller: \
-             `#[mcp_server(user = T)]`",
+             `#[mcp_server(user = T)]` (an argument of a generic type of your own named `User` \
+             needs another name for it, such as a type alias)",
         );
     }
     if sig.asyncness.is_none() {

@@ -27,7 +27,8 @@ pub use oauth::{OAuth, OAuthBuilder, OAuthError, OAuthService, TokenError};
 ///
 /// Two principals are the same caller when their issuer and subject are; sessions are bound to
 /// that, and [`as_str`](Self::as_str) is its stable text (`issuer#subject`, or the subject
-/// alone). Scopes and claims are the current request's.
+/// alone, with `%` and `#` inside either written `%25` and `%23`, so that no two callers share
+/// it). Scopes and claims are the current request's.
 ///
 /// ```
 /// use mcp_runtime::Principal;
@@ -45,9 +46,9 @@ pub struct Principal(Arc<Caller>);
 
 #[derive(Clone)]
 struct Caller {
-    /// `issuer#subject`, or the subject alone: what sessions are bound to.
+    /// `issuer#subject`, or the subject alone, each escaped: what sessions are bound to.
     key: Box<str>,
-    subject_at: usize,
+    subject: Box<str>,
     issuer: Option<Box<str>>,
     scopes: Box<[Box<str>]>,
     claims: serde_json::Value,
@@ -58,8 +59,20 @@ impl Principal {
     pub fn new(identity: impl Into<Arc<str>>) -> Self {
         let identity: Arc<str> = identity.into();
         Self(Arc::new(Caller {
-            key: identity.as_ref().into(),
-            subject_at: 0,
+            key: escape(&identity).into(),
+            subject: identity.as_ref().into(),
+            issuer: None,
+            scopes: Box::default(),
+            claims: serde_json::Value::Null,
+        }))
+    }
+
+    /// The caller whose [`as_str`](Self::as_str) is `key`, as a session record keeps it: it
+    /// equals the principal it was taken from (its parts are not recovered).
+    pub(crate) fn from_key(key: &str) -> Self {
+        Self(Arc::new(Caller {
+            key: key.into(),
+            subject: key.into(),
             issuer: None,
             scopes: Box::default(),
             claims: serde_json::Value::Null,
@@ -69,10 +82,8 @@ impl Principal {
     /// The same caller, vouched for by `issuer` (a token's `iss`).
     pub fn with_issuer(self, issuer: impl Into<Box<str>>) -> Self {
         let issuer: Box<str> = issuer.into();
-        let subject = self.subject().to_owned();
         self.change(|c| {
-            c.key = format!("{issuer}#{subject}").into();
-            c.subject_at = issuer.len() + 1;
+            c.key = format!("{}#{}", escape(&issuer), escape(&c.subject)).into();
             c.issuer = Some(issuer);
         })
     }
@@ -94,14 +105,15 @@ impl Principal {
         Self(Arc::new(caller))
     }
 
-    /// The stable identity sessions are bound to: `issuer#subject`, or the subject alone.
+    /// The stable identity sessions are bound to: `issuer#subject`, or the subject alone (`%`
+    /// and `#` inside them escaped).
     pub fn as_str(&self) -> &str {
         &self.0.key
     }
 
     /// Who the caller is (a token's `sub`, an API key's name).
     pub fn subject(&self) -> &str {
-        &self.0.key[self.0.subject_at..]
+        &self.0.subject
     }
 
     /// Who vouches for it (a token's `iss`), if anyone.
@@ -155,6 +167,9 @@ impl fmt::Display for Principal {
 /// `name=secret`, `name(scope scope..)=secret` (a caller granted those OAuth scopes, for tools
 /// declared with `#[tool(scopes = [..])]`), or a bare `secret`; a bare secret's principal is
 /// `key-` plus a fingerprint of it, so that the secret itself is never stored with a session.
+/// An entry is split at its first `=`, unless that leaves no name, or a secret that is empty or
+/// starts with `=`: then the whole entry is a bare secret, so a base64 secret's padding
+/// (`…=`, `…==`) is never read as a name and an empty or `=` secret.
 ///
 /// ```
 /// use mcp_runtime::auth::ApiKeys;
@@ -187,8 +202,15 @@ impl ApiKeys {
             .map(str::trim)
             .filter(|k| !k.is_empty())
             .map(|entry| match entry.split_once('=') {
-                Some((name, secret)) => (secret.as_bytes().into(), named(name)),
-                None => (
+                // A base64 secret's padding is not a name's `=`: `abc=` and `abc==` are bare.
+                Some((name, secret))
+                    if !name.trim().is_empty()
+                        && !secret.is_empty()
+                        && !secret.starts_with('=') =>
+                {
+                    (secret.as_bytes().into(), named(name))
+                }
+                _ => (
                     entry.as_bytes().into(),
                     Principal::new(format!("key-{}", fingerprint(entry))),
                 ),
@@ -236,6 +258,15 @@ fn named(name: &str) -> Principal {
     match name.strip_suffix(')').and_then(|n| n.split_once('(')) {
         Some((name, scopes)) => Principal::new(name.trim()).with_scopes(scopes.split_whitespace()),
         None => Principal::new(name),
+    }
+}
+
+/// `%` and `#` percent-encoded, so `#` in a key always separates the issuer from the subject.
+fn escape(part: &str) -> std::borrow::Cow<'_, str> {
+    if part.contains(['%', '#']) {
+        part.replace('%', "%25").replace('#', "%23").into()
+    } else {
+        part.into()
     }
 }
 
@@ -342,5 +373,37 @@ mod tests {
         let mut basic = HeaderMap::new();
         basic.insert(AUTHORIZATION, HeaderValue::from_static("Basic czNjcmV0"));
         assert_eq!(keys.authenticate(&basic), None);
+    }
+
+    #[test]
+    fn no_two_callers_share_a_key() {
+        let alice = Principal::new("alice").with_issuer("https://idp");
+        let forged = Principal::new("https://idp#alice");
+        assert_ne!(alice, forged);
+        assert_ne!(alice.as_str(), forged.as_str());
+        let split = Principal::new("b#c").with_issuer("a");
+        assert_ne!(split, Principal::new("c").with_issuer("a#b"));
+        assert_eq!(split.subject(), "b#c");
+        assert_eq!(split.issuer(), Some("a"));
+        assert_eq!(Principal::from_key(split.as_str()), split);
+        assert_eq!(Principal::from_key(forged.as_str()), forged);
+    }
+
+    #[test]
+    fn base64_padding_is_not_a_name() {
+        // `openssl rand -base64 32` (one `=`) and `-base64 16` (two), given bare or named.
+        let one = "q0yYr3Z5pDq3Rkq1mCkE0mJc8q2xvY0HkqX1nL0sZ2E=";
+        let two = "3q2+7wAAAAAAAAAAAAAAAA==";
+        let keys = ApiKeys::parse(&format!("{one},{two},ci={one}x"));
+        assert_eq!(keys.len(), 3);
+        for secret in [one, two] {
+            let p = keys.authenticate(&bearer(secret)).expect("the whole entry");
+            assert!(p.as_str().starts_with("key-"), "{p:?}");
+        }
+        for fragment in ["=", "==", "q0yYr3Z5pDq3Rkq1mCkE0mJc8q2xvY0HkqX1nL0sZ2E"] {
+            assert_eq!(keys.authenticate(&bearer(fragment)), None, "{fragment}");
+        }
+        let named = keys.authenticate(&bearer(&format!("{one}x"))).unwrap();
+        assert_eq!(named.subject(), "ci");
     }
 }

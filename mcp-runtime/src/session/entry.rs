@@ -97,7 +97,7 @@ impl<T> SessionEntry<T> {
 
     /// Rebuilds a session from a stored record (rehydration or `restore`).
     pub(crate) fn from_stored(stored: &StoredSession, id: SessionId, state: T, now: u64) -> Self {
-        let principal = stored.principal.as_deref().map(Principal::new);
+        let principal = stored.principal.as_deref().map(Principal::from_key);
         let mut entry = Self::new(id, stored.initialize.clone(), principal, state, now);
         entry.created_ms = stored.created_ms;
         entry.set_state_version(stored.version);

@@ -367,7 +367,11 @@ fn check_stored_principal(
     caller: Option<&Principal>,
 ) -> Result<(), Rejection> {
     check_principal(
-        stored.principal.as_deref().map(Principal::new).as_ref(),
+        stored
+            .principal
+            .as_deref()
+            .map(Principal::from_key)
+            .as_ref(),
         caller,
     )
 }

@@ -1,7 +1,8 @@
 //! State that follows the caller: `user: User<Notes>`.
 
-use std::hash::BuildHasher;
+use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -111,9 +112,11 @@ impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> User<T> 
     /// The change is committed only over the version it was made to: when another call of
     /// the same caller (on this replica or another) committed first, `f` runs again on the
     /// committed state, so no update is lost (`f` may run more than once; keep it free of
-    /// other effects). Calls of one caller on one replica take turns.
+    /// other effects). Calls of one caller on one replica take turns; other callers do not
+    /// wait for them.
     pub async fn update<R>(&self, mut f: impl FnMut(&mut T) -> R) -> Result<R, UserStateError> {
-        let _turn = turn(self.principal.as_str()).lock().await;
+        let turn = Turn::of(self.principal.as_str());
+        let _mine = turn.lock().lock().await;
         let (mut version, mut state) = self.load().await?;
         for _ in 0..MAX_ATTEMPTS {
             let result = f(&mut state);
@@ -167,14 +170,53 @@ fn parse<T: Default + DeserializeOwned>(
 /// How many times [`User::update`] applies a change that other replicas keep beating.
 const MAX_ATTEMPTS: usize = 16;
 
-/// One turn-taking lock per slot: the calls of one caller on this replica update its state one
-/// after another instead of racing each other through the store. Callers share slots by hash;
-/// that only makes some wait a little.
-fn turn(key: &str) -> &'static tokio::sync::Mutex<()> {
-    static TURNS: [tokio::sync::Mutex<()>; 64] = [const { tokio::sync::Mutex::const_new(()) }; 64];
-    static HASHER: std::sync::LazyLock<std::collections::hash_map::RandomState> =
-        std::sync::LazyLock::new(Default::default);
-    &TURNS[(HASHER.hash_one(key) % TURNS.len() as u64) as usize]
+/// The calls of one caller on this replica that change its state take turns, instead of racing
+/// each other through the store; other callers never wait for them. A caller's lock lives in
+/// [`TURNS`] while one of its changes runs or waits, and no longer.
+struct Turn {
+    key: Box<str>,
+    lock: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+type Turns = std::sync::Mutex<HashMap<Box<str>, Arc<tokio::sync::Mutex<()>>>>;
+
+static TURNS: std::sync::LazyLock<Turns> = std::sync::LazyLock::new(Default::default);
+
+fn turns() -> std::sync::MutexGuard<'static, HashMap<Box<str>, Arc<tokio::sync::Mutex<()>>>> {
+    // The map stays consistent whatever panicked while holding it: no code runs under it
+    // but the map's own.
+    TURNS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Turn {
+    fn of(key: &str) -> Self {
+        let lock = turns().entry(key.into()).or_default().clone();
+        Self {
+            key: key.into(),
+            lock: Some(lock),
+        }
+    }
+
+    fn lock(&self) -> &tokio::sync::Mutex<()> {
+        self.lock.as_deref().expect("held until dropped")
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        // Counted under the map's lock, where every other holder took its clone: when only
+        // the map's is left, no change of this caller runs or waits here.
+        let mut turns = turns();
+        drop(self.lock.take());
+        if turns
+            .get(&self.key)
+            .is_some_and(|l| Arc::strong_count(l) == 1)
+        {
+            turns.remove(&self.key);
+        }
+    }
 }
 
 /// Why the caller's state could not be read or changed. A tool that returns it gives its
@@ -182,7 +224,8 @@ fn turn(key: &str) -> &'static tokio::sync::Mutex<()> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UserStateError {
-    /// The store could not be reached; nothing was changed.
+    /// The store could not be reached or refused the command. Nothing was changed, unless the
+    /// connection broke after the change was sent (reading the state back tells).
     #[error(
         "the caller's state is unavailable: the session store cannot be reached; try again later"
     )]
@@ -200,4 +243,29 @@ pub enum UserStateError {
     /// The stored state did not read back as this server's state type.
     #[error("the caller's state in the store is not this server's: {0}")]
     Unreadable(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_callers_turn_is_its_own_and_is_forgotten_after_it() {
+        let a = Turn::of("turn-test-a");
+        let held = a.lock().lock().await;
+        let b = Turn::of("turn-test-b");
+        assert!(b.lock().try_lock().is_ok(), "another caller does not wait");
+        let again = Turn::of("turn-test-a");
+        assert!(again.lock().try_lock().is_err(), "the same caller does");
+        drop(b);
+        assert!(!turns().contains_key("turn-test-b"));
+        drop(held);
+        drop(a);
+        assert!(
+            turns().contains_key("turn-test-a"),
+            "another change still waits"
+        );
+        drop(again);
+        assert!(!turns().contains_key("turn-test-a"));
+    }
 }
