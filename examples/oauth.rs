@@ -15,6 +15,10 @@
 
 use mcp_runtime::prelude::*;
 
+/// The longest note, and how many notes a caller keeps (the newest).
+const MAX_NOTE_CHARS: usize = 4096;
+const MAX_NOTES: usize = 1000;
+
 /// The notes server. It holds nothing itself: the notes are each caller's `User` state.
 struct Notes;
 
@@ -49,14 +53,23 @@ impl Notes {
         }
     }
 
-    /// Add a note to the caller's notes; returns them all.
+    /// Add a note (at most 4096 characters) to the caller's notes, which keep the newest
+    /// 1000; returns them all.
     #[tool(scopes = ["notes:write"])]
-    async fn add_note(&self, user: User<MyNotes>, text: String) -> Result<MyNotes, UserStateError> {
+    async fn add_note(&self, user: User<MyNotes>, text: String) -> Result<MyNotes, String> {
+        // Whatever a caller sends, its state stays bounded.
+        if text.chars().count() > MAX_NOTE_CHARS {
+            return Err(format!("a note is at most {MAX_NOTE_CHARS} characters"));
+        }
         let all = user.update(|mine| {
             mine.notes.push(text.clone());
+            let excess = mine.notes.len().saturating_sub(MAX_NOTES);
+            mine.notes.drain(..excess);
             mine.notes.clone()
         });
-        Ok(MyNotes { notes: all.await? })
+        Ok(MyNotes {
+            notes: all.await.map_err(|e| e.to_string())?,
+        })
     }
 
     /// The caller's notes, as a resource: only for callers granted `notes:read`.

@@ -77,6 +77,10 @@ struct AuthServer {
     jwks: Arc<Mutex<Vec<Value>>>,
     /// What its introspection endpoint answers, by token.
     introspection: Arc<Mutex<std::collections::HashMap<String, Value>>>,
+    /// How many times it was asked about each token.
+    asked: Arc<Mutex<std::collections::HashMap<String, usize>>>,
+    /// The `Authorization` its introspection endpoint requires, if any.
+    client: Arc<Mutex<Option<String>>>,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -91,6 +95,10 @@ impl AuthServer {
             Arc::new(Mutex::new(keys.iter().map(|k| k.jwk.clone()).collect()));
         let introspection = Arc::new(Mutex::new(std::collections::HashMap::new()));
         let answers = introspection.clone();
+        let asked = Arc::new(Mutex::new(std::collections::HashMap::new()));
+        let counted = asked.clone();
+        let client: Arc<Mutex<Option<String>>> = Arc::default();
+        let required = client.clone();
         let metadata = json!({"issuer": issuer, "jwks_uri": format!("{issuer}/jwks"),
             "introspection_endpoint": format!("{issuer}/introspect"),
             "authorization_endpoint": format!("{issuer}/authorize"),
@@ -107,15 +115,32 @@ impl AuthServer {
             )
             .route(
                 "/introspect",
-                axum::routing::post(move |form: String| {
+                axum::routing::post(move |headers: axum::http::HeaderMap, form: String| {
                     let token = form
                         .split('&')
                         .find_map(|pair| pair.strip_prefix("token="))
                         .unwrap_or_default()
                         .to_owned();
-                    let answers = answers.lock().unwrap();
-                    let answer = answers.get(&token).cloned();
-                    std::future::ready(json(answer.unwrap_or(json!({"active": false}))))
+                    *counted.lock().unwrap().entry(token.clone()).or_default() += 1;
+                    let sent = headers.get("authorization").and_then(|v| v.to_str().ok());
+                    let answer = match &*required.lock().unwrap() {
+                        // RFC 7662 section 2.1: the endpoint authenticates its callers.
+                        Some(required) if sent != Some(required.as_str()) => {
+                            json!({"error": "invalid_client"})
+                        }
+                        _ => answers
+                            .lock()
+                            .unwrap()
+                            .get(&token)
+                            .cloned()
+                            .unwrap_or(json!({"active": false})),
+                    };
+                    let status = if answer["error"].is_string() {
+                        axum::http::StatusCode::UNAUTHORIZED
+                    } else {
+                        axum::http::StatusCode::OK
+                    };
+                    std::future::ready((status, json(answer)))
                 }),
             )
             .route(
@@ -130,6 +155,8 @@ impl AuthServer {
             issuer,
             jwks,
             introspection,
+            asked,
+            client,
             _runtime: runtime,
         }
     }
@@ -142,6 +169,16 @@ impl AuthServer {
             .insert(token.to_owned(), answer);
     }
 
+    /// How many times the introspection endpoint was asked about `token`.
+    fn asked(&self, token: &str) -> usize {
+        self.asked.lock().unwrap().get(token).copied().unwrap_or(0)
+    }
+
+    /// From now on the introspection endpoint answers only callers that send `authorization`.
+    fn require_client(&self, authorization: &str) {
+        *self.client.lock().unwrap() = Some(authorization.to_owned());
+    }
+
     /// Publishes `key` besides the others (a rotation).
     fn publish(&self, key: &Key) {
         self.jwks.lock().unwrap().push(key.jwk.clone());
@@ -150,14 +187,16 @@ impl AuthServer {
 
 /// The example, protected by `auth`'s tokens, at a public URL it knows.
 fn resource(auth: &AuthServer) -> HttpServer {
+    resource_with(auth, &[], &[])
+}
+
+/// [`resource`], with more flags and environment variables.
+fn resource_with(auth: &AuthServer, flags: &[&str], env: &[(&str, &str)]) -> HttpServer {
     let port = common::free_port();
     let public = format!("http://127.0.0.1:{port}/mcp");
-    HttpServer::start_on(
-        "oauth",
-        port,
-        &["--oauth-issuer", &auth.issuer, "--public-url", &public],
-        &[],
-    )
+    let mut args = vec!["--oauth-issuer", &auth.issuer, "--public-url", &public];
+    args.extend_from_slice(flags);
+    HttpServer::start_on("oauth", port, &args, env)
 }
 
 fn claims(auth: &AuthServer, server: &HttpServer, scope: &str) -> Value {
@@ -220,10 +259,29 @@ fn tokens_are_verified_and_the_caller_reaches_the_tools() {
         "the scopes of the tools, resources and prompts"
     );
 
+    // The metadata is read, not written; other metadata is not here (404, not 401).
+    for (method, status) in [("HEAD", 200), ("POST", 405), ("DELETE", 405)] {
+        let reply = exchange(
+            server.authority(),
+            method,
+            "/.well-known/oauth-protected-resource/mcp",
+            &[],
+            "",
+        );
+        assert_eq!(reply.status, status, "{method}: {}", reply.body);
+    }
+    let elsewhere = "/.well-known/oauth-authorization-server";
+    let reply = exchange(server.authority(), "GET", elsewhere, &[], "");
+    assert_eq!(reply.status, 404, "{}", reply.body);
+
     // No token: 401 with the link to the metadata.
     let headers = [("mcp-protocol-version", "2026-07-28")];
     let anonymous = post(server.authority(), server.path(), &headers, "{}");
     assert_refused(&anonymous, &server, None);
+    // Credentials of another scheme are none for this server: the same, without an error.
+    let basic = [headers[0], ("authorization", "Basic czNjcmV0")];
+    let other_scheme = post(server.authority(), server.path(), &basic, "{}");
+    assert_refused(&other_scheme, &server, None);
 
     // A valid token: the caller, with its scopes, in the handler.
     let token = key.sign(&claims(&auth, &server, "notes:read notes:write"));
@@ -232,6 +290,19 @@ fn tokens_are_verified_and_the_caller_reaches_the_tools() {
     assert_eq!(me["issuer"], auth.issuer.as_str());
     assert_eq!(me["scopes"], json!(["notes:read", "notes:write"]));
     let page = structured(&call(&server, &token, "add_note", json!({"text": "one"})));
+    assert_eq!(page["notes"], json!(["one"]));
+    // A caller's state stays bounded: an overlong note is a tool error, and nothing is kept.
+    let long = json!({"text": "x".repeat(4097)});
+    let reply = call(&server, &token, "add_note", long);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let answer: Value = serde_json::from_str(&reply.body).expect("JSON");
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+    assert!(
+        reply.body.contains("at most 4096 characters"),
+        "{}",
+        reply.body
+    );
+    let page = structured(&call(&server, &token, "notes", json!({})));
     assert_eq!(page["notes"], json!(["one"]));
 
     // Refused tokens, each with the reason in the answer (never the token).
@@ -256,6 +327,31 @@ fn tokens_are_verified_and_the_caller_reaches_the_tools() {
     let mut no_subject = claims(&auth, &server, "");
     no_subject.as_object_mut().unwrap().remove("sub");
     refused(no_subject, "lacks a required claim");
+    let mut empty_subject = claims(&auth, &server, "");
+    empty_subject["sub"] = json!("");
+    refused(empty_subject, "lacks a required claim");
+
+    // Scopes as an array under `scope`, as some issuers send them.
+    let mut listed = claims(&auth, &server, "");
+    listed["scope"] = json!(["notes:read", "notes:write"]);
+    let me = structured(&call(&server, &key.sign(&listed), "whoami", json!({})));
+    assert_eq!(me["scopes"], json!(["notes:read", "notes:write"]));
+
+    // Two `Authorization` headers: which one counts is not guessed (400, invalid_request).
+    let other = key.sign(&claims(&auth, &server, ""));
+    let (first, second) = (format!("Bearer {token}"), format!("Bearer {other}"));
+    let both = [
+        headers[0],
+        ("authorization", first.as_str()),
+        ("authorization", second.as_str()),
+    ];
+    let reply = post(server.authority(), server.path(), &both, "{}");
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    let challenge = reply.header("www-authenticate").expect("a challenge");
+    assert!(
+        challenge.contains("error=\"invalid_request\""),
+        "{challenge}"
+    );
 
     // Signed by a key the server does not know, under a known kid: the signature fails.
     let impostor = Key::new("k1");
@@ -445,6 +541,54 @@ fn opaque_tokens_are_introspected() {
     refused("elsewhere", "issued for another resource");
     refused("expired", "has expired");
     refused("unknown", "is not active");
+}
+
+#[test]
+fn introspection_authenticates_this_server_and_remembers_refusals() {
+    let key = Key::new("k1");
+    let auth = AuthServer::start(&[&key]);
+    // base64("mcp-notes:s3cret")
+    auth.require_client("Basic bWNwLW5vdGVzOnMzY3JldA==");
+    let server = resource_with(
+        &auth,
+        &["--oauth-client-id", "mcp-notes"],
+        &[("MCP_OAUTH_CLIENT_SECRET", "s3cret")],
+    );
+    auth.introspects(
+        "good",
+        json!({"active": true, "sub": "grace", "aud": server.url, "exp": now() + 300}),
+    );
+    let me = structured(&call(&server, "good", "whoami", json!({})));
+    assert_eq!(me["subject"], "grace");
+    // A refused token is refused again without asking: made-up tokens sent over and over
+    // reach the authorization server once each.
+    for _ in 0..3 {
+        let reply = call(&server, "made-up", "whoami", json!({}));
+        assert_refused(&reply, &server, Some("is not active"));
+    }
+    assert_eq!(auth.asked("made-up"), 1);
+    // Without its credentials the endpoint refuses this server: the token cannot be checked,
+    // which is 503 (try again), not 401 (the token is bad).
+    let anonymous = resource(&auth);
+    let reply = call(&anonymous, "good", "whoami", json!({}));
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert_eq!(reply.header("retry-after"), Some("5"));
+}
+
+#[test]
+fn an_issuer_that_does_not_answer_leaves_new_keys_unchecked_not_refused() {
+    let key = Key::new("k1");
+    let auth = AuthServer::start(&[&key]);
+    let server = resource(&auth);
+    let claims = claims(&auth, &server, "notes:read");
+    drop(auth);
+    // A key rotated in while the issuer is down: every try says "try again", also those
+    // within the refresh interval that do not fetch again.
+    let rotated = Key::new("k2");
+    for _ in 0..3 {
+        let reply = call(&server, &rotated.sign(&claims), "whoami", json!({}));
+        assert_eq!(reply.status, 503, "{}", reply.body);
+    }
 }
 
 /// A legacy message with `token`, on `session` when one is given.

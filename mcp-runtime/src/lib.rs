@@ -35,7 +35,7 @@ pub use mcp_macros::resource;
 pub use mcp_macros::tool;
 #[cfg(feature = "oauth")]
 pub use serve::OAuthOptions;
-pub use serve::{LogFormat, Options, Serve, ServeFlags, Transport, router};
+pub use serve::{LogFormat, Options, Secret, Serve, ServeFlags, Transport, router};
 pub use server::{Change, Context, ElicitResult, RequestError, Server};
 pub use session::{
     Headers, Issuer, NewSession, Reinit, ReinitRequest, Session, StateError, User, UserStateError,

@@ -19,7 +19,7 @@ use crate::{Error, Result};
 
 mod flags;
 
-pub use flags::{LogFormat, ServeFlags};
+pub use flags::{LogFormat, Secret, ServeFlags};
 
 /// Which transport to serve.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,7 +110,7 @@ pub struct Options {
 /// Where OAuth access tokens come from and whom they must be for (`--oauth-issuer`,
 /// `--public-url`, `--oauth-audience`).
 #[cfg(feature = "oauth")]
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct OAuthOptions {
     /// The authorization server.
     pub issuer: String,
@@ -120,6 +120,22 @@ pub struct OAuthOptions {
     pub audience: Option<String>,
     /// Where opaque tokens are checked, when the issuer's metadata does not say.
     pub introspection: Option<String>,
+    /// The client id and secret sent to the introspection endpoint.
+    pub client: Option<(String, String)>,
+}
+
+#[cfg(feature = "oauth")]
+impl std::fmt::Debug for OAuthOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the client secret.
+        f.debug_struct("OAuthOptions")
+            .field("issuer", &self.issuer)
+            .field("public_url", &self.public_url)
+            .field("audience", &self.audience)
+            .field("introspection", &self.introspection)
+            .field("client_id", &self.client.as_ref().map(|(id, _)| id))
+            .finish()
+    }
 }
 
 impl Default for Options {
@@ -437,24 +453,37 @@ where
         .map_err(|source| Error::Bind { addr, source })?;
     let local = listener.local_addr()?;
     let signal = shutdown()?;
-    let desc = S::description();
-    eprintln!(
-        "{} {} serving MCP at http://{local}{}",
-        desc.name, desc.version, options.path
-    );
     tokio::spawn(sweep(dispatcher, options.session_idle));
     let closing = Closing::new();
     let router = crate::transport::http::router(dispatcher, options.http(), wire, closing.clone());
     #[cfg(feature = "oauth")]
-    let router = match &options.oauth {
-        Some(oauth) => router.layer(resource_server::<S>(oauth).await?),
-        None => router,
+    let (router, oauth) = match &options.oauth {
+        Some(options) => {
+            let oauth = resource_server::<S>(options).await?;
+            (router.layer(oauth.clone()), Some(oauth))
+        }
+        None => (router, None),
     };
     let router = match &options.api_keys {
         Some(keys) => router.layer(keys.clone()),
         None => router,
     };
     let router = wrap(router);
+    // Announced once everything it needs is there (the OAuth issuer's metadata and keys):
+    // a server that says it serves does not exit on a configuration error a moment later.
+    let desc = S::description();
+    eprintln!(
+        "{} {} serving MCP at http://{local}{}",
+        desc.name, desc.version, options.path
+    );
+    #[cfg(feature = "oauth")]
+    if let Some(oauth) = oauth {
+        eprintln!(
+            "accepting OAuth access tokens from {}; metadata at {}",
+            oauth.issuer(),
+            oauth.metadata_url()
+        );
+    }
     crate::transport::accept::serve(listener, router, options.limits(), closing, signal).await;
     Ok(())
 }
@@ -470,16 +499,13 @@ async fn resource_server<S: Server>(options: &OAuthOptions) -> Result<crate::aut
     if let Some(introspection) = &options.introspection {
         builder = builder.introspection_endpoint(introspection);
     }
-    let oauth = builder
+    if let Some((id, secret)) = &options.client {
+        builder = builder.introspection_client(id, secret);
+    }
+    builder
         .discover()
         .await
-        .map_err(|e| Error::Config(format!("OAuth: {e}")))?;
-    eprintln!(
-        "accepting OAuth access tokens from {}; metadata at {}",
-        options.issuer,
-        oauth.metadata_url()
-    );
-    Ok(oauth)
+        .map_err(|e| Error::Config(format!("OAuth: {e}")))
 }
 
 /// Expires idle sessions: one task for all of them, waking a few times per timeout.

@@ -63,6 +63,12 @@ const REFRESH_EVERY: Duration = Duration::from_secs(10);
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// The largest document accepted from it.
 const FETCH_LIMIT: usize = 1024 * 1024;
+/// How many introspection requests may be in flight at once: tokens nobody has seen (made-up
+/// ones among them) cannot make the server flood its authorization server. Beyond it, a token
+/// not in the cache gets 503.
+const INTROSPECTING_MAX: usize = 16;
+/// How long a refused introspected token stays refused without asking again.
+const REFUSED_FOR_SECS: u64 = 60;
 
 /// Why the resource server could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -80,7 +86,7 @@ pub enum OAuthError {
 }
 
 /// Why a token was refused: said in the `401`'s `error_description`, never with the token.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TokenError {
     /// Not a JWT, or a JWT that does not parse.
@@ -116,16 +122,34 @@ pub enum TokenError {
     /// The keys could not be refreshed, or the introspection endpoint did not answer.
     #[error("the authorization server is unavailable")]
     Unavailable,
+    /// The request carries more than one `Authorization` header: which one counts is not
+    /// for the server to guess (a 400, RFC 6750 section 3.1).
+    #[error("the request carries more than one Authorization header")]
+    Several,
 }
 
 /// How to set up an [`OAuth`] resource server; [`OAuth::builder`] starts one.
-#[derive(Debug)]
 pub struct OAuthBuilder {
     issuer: String,
     resource: String,
     audience: Option<String>,
     scopes: Vec<String>,
     introspection: Option<String>,
+    client: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for OAuthBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the client secret.
+        f.debug_struct("OAuthBuilder")
+            .field("issuer", &self.issuer)
+            .field("resource", &self.resource)
+            .field("audience", &self.audience)
+            .field("scopes", &self.scopes)
+            .field("introspection", &self.introspection)
+            .field("client_id", &self.client.as_ref().map(|(id, _)| id))
+            .finish()
+    }
 }
 
 impl OAuthBuilder {
@@ -139,6 +163,18 @@ impl OAuthBuilder {
     /// say (`introspection_endpoint`).
     pub fn introspection_endpoint(mut self, url: impl Into<String>) -> Self {
         self.introspection = Some(url.into());
+        self
+    }
+
+    /// The credentials this resource server authenticates with at the introspection endpoint
+    /// (RFC 7662 section 2.1; HTTP Basic, RFC 6749 section 2.3.1), as most authorization
+    /// servers require.
+    pub fn introspection_client(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.client = Some((client_id.into(), client_secret.into()));
         self
     }
 
@@ -204,14 +240,17 @@ impl OAuthBuilder {
             document: serde_json::to_vec(&document).expect("JSON"),
             jwks_uri,
             introspection,
+            introspection_auth: self.client.map(|(id, secret)| basic(&id, &secret)),
             introspected: Introspected::default(),
+            introspecting: tokio::sync::Semaphore::new(INTROSPECTING_MAX),
             keys: tokio::sync::RwLock::new(keys),
             // The first unknown `kid` may fetch the keys at once.
-            refreshed: tokio::sync::Mutex::new(
+            refreshed: tokio::sync::Mutex::new((
                 Instant::now()
                     .checked_sub(REFRESH_EVERY)
                     .unwrap_or_else(Instant::now),
-            ),
+                true,
+            )),
             client,
         })))
     }
@@ -233,12 +272,14 @@ struct Inner {
     document: Vec<u8>,
     /// Where the keys of JWT access tokens are, if the issuer issues them.
     jwks_uri: Option<String>,
-    /// Where opaque tokens are checked, if anywhere.
+    /// Where opaque tokens are checked, if anywhere, and the `Authorization` to send there.
     introspection: Option<String>,
+    introspection_auth: Option<HeaderValue>,
     introspected: Introspected,
+    introspecting: tokio::sync::Semaphore,
     keys: tokio::sync::RwLock<Keys>,
-    /// When the keys were last fetched, for the refresh rate limit.
-    refreshed: tokio::sync::Mutex<Instant>,
+    /// When the keys were last fetched, for the refresh rate limit, and whether that worked.
+    refreshed: tokio::sync::Mutex<(Instant, bool)>,
     client: HttpClient,
 }
 
@@ -273,19 +314,30 @@ fn is_http(uri: &Uri) -> bool {
 
 /// GETs `url` as JSON.
 async fn fetch(client: &HttpClient, url: &str) -> Result<Value, String> {
-    request(client, url, None).await
+    request(client, url, None, None).await
 }
 
-/// GETs `url`, or POSTs `form` to it, and reads the answer as JSON.
-async fn request(client: &HttpClient, url: &str, form: Option<String>) -> Result<Value, String> {
+/// GETs `url`, or POSTs `form` to it (with `auth` as its `Authorization`), and reads the
+/// answer as JSON.
+async fn request(
+    client: &HttpClient,
+    url: &str,
+    form: Option<String>,
+    auth: Option<&HeaderValue>,
+) -> Result<Value, String> {
     let uri: Uri = url.parse().map_err(|_| format!("`{url}` is not a URL"))?;
     let get = async {
         let req = match form {
             None => axum::http::Request::get(uri).body(Full::default()),
-            Some(form) => axum::http::Request::post(uri)
-                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(axum::http::header::ACCEPT, "application/json")
-                .body(Full::new(Bytes::from(form))),
+            Some(form) => {
+                let mut req = axum::http::Request::post(uri)
+                    .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(axum::http::header::ACCEPT, "application/json");
+                if let Some(auth) = auth {
+                    req = req.header(AUTHORIZATION, auth.clone());
+                }
+                req.body(Full::new(Bytes::from(form)))
+            }
         }
         .map_err(|e| e.to_string())?;
         let res = client.request(req).await.map_err(|e| e.to_string())?;
@@ -371,7 +423,13 @@ impl OAuth {
             audience: None,
             scopes: Vec::new(),
             introspection: None,
+            client: None,
         }
+    }
+
+    /// The authorization server whose tokens it accepts.
+    pub fn issuer(&self) -> &str {
+        &self.0.issuer
     }
 
     /// The URL of the protected resource metadata, as the `401` challenge names it.
@@ -449,16 +507,22 @@ impl OAuth {
 
     /// Fetches the keys again, at most once per [`REFRESH_EVERY`] (a rotated key is found;
     /// made-up `kid`s cannot make the server hammer its authorization server).
+    /// Until the next attempt, a failed one answers as it did: the key may well exist.
     async fn refresh(&self) -> Result<(), TokenError> {
         let mut last = self.0.refreshed.lock().await;
-        if last.elapsed() < REFRESH_EVERY {
-            return Ok(());
+        if last.0.elapsed() < REFRESH_EVERY {
+            return if last.1 {
+                Ok(())
+            } else {
+                Err(TokenError::Unavailable)
+            };
         }
-        *last = Instant::now();
         let Some(jwks_uri) = &self.0.jwks_uri else {
             return Err(TokenError::UnknownKey);
         };
-        match fetch_keys(&self.0.client, jwks_uri).await {
+        let fetched = fetch_keys(&self.0.client, jwks_uri).await;
+        *last = (Instant::now(), fetched.is_ok());
+        match fetched {
             Ok(keys) => {
                 *self.0.keys.write().await = keys;
                 Ok(())
@@ -480,27 +544,41 @@ impl OAuth {
         };
         let now = jsonwebtoken::get_current_timestamp();
         let key: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
-        if let Some(principal) = self.0.introspected.get(&key, now) {
-            return Ok(principal);
+        if let Some(known) = self.0.introspected.get(&key, now) {
+            return known;
         }
+        let Ok(_turn) = self.0.introspecting.try_acquire() else {
+            tracing::warn!("token introspection: {INTROSPECTING_MAX} requests in flight already");
+            return Err(TokenError::Unavailable);
+        };
         let form = format!("token={}&token_type_hint=access_token", form_encode(token));
-        let answer = request(&self.0.client, endpoint, Some(form))
+        let auth = self.0.introspection_auth.as_ref();
+        let answer = request(&self.0.client, endpoint, Some(form), auth)
             .await
             .map_err(|e| {
                 tracing::warn!("token introspection failed: {e}");
                 TokenError::Unavailable
             })?;
+        let checked = self.check_introspected(answer, now);
+        let until = match &checked {
+            Ok((_, until)) => *until,
+            Err(_) => now + REFUSED_FOR_SECS,
+        };
+        let checked = checked.map(|(principal, _)| principal);
+        self.0.introspected.put(key, checked.clone(), until, now);
+        checked
+    }
+
+    /// What an introspection answer says of its token: the caller, and until when that holds.
+    fn check_introspected(&self, answer: Value, now: u64) -> Result<(Principal, u64), TokenError> {
         if answer["active"] != true {
             return Err(TokenError::Inactive);
         }
-        let exp = answer["exp"].as_u64();
-        if exp.is_some_and(|exp| exp + LEEWAY_SECS < now) {
+        let exp = numeric_date(&answer["exp"]);
+        if exp.is_some_and(|exp| exp.saturating_add(LEEWAY_SECS) < now) {
             return Err(TokenError::Expired);
         }
-        if answer["nbf"]
-            .as_u64()
-            .is_some_and(|nbf| nbf > now + LEEWAY_SECS)
-        {
+        if numeric_date(&answer["nbf"]).is_some_and(|nbf| nbf > now + LEEWAY_SECS) {
             return Err(TokenError::NotYetValid);
         }
         let audience = &self.0.audience;
@@ -526,18 +604,22 @@ impl OAuth {
         if claims["iss"].as_str().is_none() {
             claims["iss"] = Value::String(self.0.issuer.clone());
         }
-        let principal = principal(claims)?;
         let until = exp
             .unwrap_or(now + INTROSPECTED_FOR)
             .min(now + INTROSPECTED_FOR * 60);
-        self.0.introspected.put(key, principal.clone(), until, now);
-        Ok(principal)
+        Ok((principal(claims)?, until))
     }
 
-    /// The `401` for a request without a usable token.
+    /// The `401` for a request without a usable token (`400` for one with several).
     fn challenge(&self, refused: Option<TokenError>) -> Response {
         let mut challenge = format!("Bearer resource_metadata=\"{}\"", self.0.metadata_url);
         let message = match &refused {
+            Some(why @ TokenError::Several) => {
+                challenge.push_str(&format!(
+                    ", error=\"invalid_request\", error_description=\"{why}\""
+                ));
+                format!("authentication failed: {why}")
+            }
             Some(why) => {
                 challenge.push_str(&format!(
                     ", error=\"invalid_token\", error_description=\"{why}\""
@@ -550,7 +632,11 @@ impl OAuth {
         };
         let e = ErrorObject::invalid_request(message);
         let mut res = Response::new(Body::from(jsonrpc::error_response(None, &e)));
-        *res.status_mut() = StatusCode::UNAUTHORIZED;
+        *res.status_mut() = if refused == Some(TokenError::Several) {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
         res.headers_mut()
             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Ok(value) = HeaderValue::from_str(&challenge) {
@@ -598,10 +684,13 @@ const INTROSPECTED_MAX: usize = 10_000;
 
 /// Introspection answers (RFC 7662) by the SHA-256 of their token, until they expire.
 #[derive(Default)]
-struct Introspected(std::sync::Mutex<HashMap<[u8; 32], (Principal, u64)>>);
+struct Introspected(std::sync::Mutex<HashMap<[u8; 32], (Checked, u64)>>);
+
+/// What introspection said of a token: its caller, or why it is refused.
+type Checked = Result<Principal, TokenError>;
 
 impl Introspected {
-    fn get(&self, key: &[u8; 32], now: u64) -> Option<Principal> {
+    fn get(&self, key: &[u8; 32], now: u64) -> Option<Checked> {
         let cached = self.0.lock().expect("introspected");
         cached
             .get(key)
@@ -609,7 +698,7 @@ impl Introspected {
             .map(|(p, _)| p.clone())
     }
 
-    fn put(&self, key: [u8; 32], principal: Principal, until: u64, now: u64) {
+    fn put(&self, key: [u8; 32], checked: Checked, until: u64, now: u64) {
         let mut cached = self.0.lock().expect("introspected");
         if cached.len() >= INTROSPECTED_MAX {
             cached.retain(|_, (_, until)| *until > now);
@@ -621,8 +710,28 @@ impl Introspected {
                 cached.remove(&key);
             }
         }
-        cached.insert(key, (principal, until));
+        cached.insert(key, (checked, until));
     }
+}
+
+/// A JSON NumericDate (RFC 7519: seconds, possibly fractional) as whole seconds.
+fn numeric_date(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| {
+        let secs = value.as_f64()?;
+        // Saturating: a date past u64 is "never", one before 1970 is "long ago".
+        (secs.is_finite() && secs >= 0.0).then_some(secs as u64)
+    })
+}
+
+/// HTTP Basic credentials for a client (RFC 6749 section 2.3.1: each part form-encoded first).
+fn basic(client_id: &str, client_secret: &str) -> HeaderValue {
+    use base64::Engine;
+    let pair = format!("{}:{}", form_encode(client_id), form_encode(client_secret));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+    let mut value =
+        HeaderValue::from_str(&format!("Basic {encoded}")).expect("base64 is a header value");
+    value.set_sensitive(true);
+    value
 }
 
 /// `value` as an `application/x-www-form-urlencoded` value.
@@ -637,6 +746,19 @@ fn form_encode(value: &str) -> String {
         }
     }
     out
+}
+
+/// 405 for the metadata asked for with a method other than `GET` or `HEAD`.
+fn not_allowed() -> Response {
+    let mut res = Response::new(Body::from(
+        "the protected resource metadata is read with GET or HEAD",
+    ));
+    *res.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    res.headers_mut().insert(
+        axum::http::header::ALLOW,
+        HeaderValue::from_static("GET, HEAD"),
+    );
+    res
 }
 
 /// 503: the token could not be checked now (the authorization server did not answer).
@@ -656,11 +778,17 @@ fn unavailable() -> Response {
 /// The caller a verified token names: its subject and issuer, its scopes (`scope`, space
 /// separated, or `scp`, an array), and every claim.
 fn principal(claims: Value) -> Result<Principal, TokenError> {
-    let subject = claims["sub"].as_str().ok_or(TokenError::Claims)?.to_owned();
+    // An empty subject names no one: every such token would share one caller.
+    let subject = claims["sub"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .ok_or(TokenError::Claims)?
+        .to_owned();
     let issuer = claims["iss"].as_str().ok_or(TokenError::Claims)?.to_owned();
     let mut scopes: Vec<String> = match (&claims["scope"], &claims["scp"]) {
         (Value::String(s), _) => s.split_whitespace().map(str::to_owned).collect(),
-        (_, Value::Array(a)) => a
+        // Some issuers send `scope` as an array, as others send `scp`.
+        (Value::Array(a), _) | (_, Value::Array(a)) => a
             .iter()
             .filter_map(|s| s.as_str().map(str::to_owned))
             .collect(),
@@ -674,15 +802,20 @@ fn principal(claims: Value) -> Result<Principal, TokenError> {
         .with_claims(claims))
 }
 
+/// The bearer token: `None` without one (no `Authorization`, or another scheme: no
+/// credentials for this server, RFC 6750 section 3.1), `Some(None)` for a malformed one.
 fn bearer(req: &Request<impl Sized>) -> Option<Option<&str>> {
     let value = req.headers().get(AUTHORIZATION)?;
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    Some(token)
+    let Ok(value) = value.to_str() else {
+        return Some(None);
+    };
+    let value = value.trim();
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = token.trim();
+    Some((!token.is_empty()).then_some(token))
 }
 
 /// As a tower layer, `OAuth` serves its metadata, refuses requests without a valid token (401,
@@ -721,15 +854,30 @@ where
 
     fn call(&mut self, mut req: Request<Body>) -> Self::Future {
         let oauth = self.oauth.clone();
-        if oauth.is_metadata_path(req.uri().path()) {
-            return Box::pin(async move { Ok(oauth.metadata()) });
+        let path = req.uri().path();
+        if oauth.is_metadata_path(path) {
+            let method = req.method();
+            let res = if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+                oauth.metadata()
+            } else {
+                not_allowed()
+            };
+            return Box::pin(async move { Ok(res) });
         }
         // The service that was made ready goes with this request; a fresh clone stays.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
+        if path.starts_with("/.well-known/") {
+            // Not a protected resource: a client probing for other metadata (an authorization
+            // server's, as 2025-03-26 clients do) learns it is not here (404), not that it
+            // needs a token.
+            return Box::pin(inner.call(req));
+        }
+        let several = req.headers().get_all(AUTHORIZATION).iter().nth(1).is_some();
         let token = bearer(&req).map(|t| t.map(str::to_owned));
         Box::pin(async move {
             let refused = match token {
+                _ if several => Some(TokenError::Several),
                 None => None,
                 Some(None) => Some(TokenError::Malformed),
                 Some(Some(token)) => match oauth.verify(&token).await {

@@ -145,7 +145,7 @@ pub struct ServeFlags {
         value_name = "KEYS",
         hide_env_values = true
     )]
-    pub api_keys: Option<String>,
+    pub api_keys: Option<Secret>,
 
     /// Accept OAuth access tokens (JWTs) issued by this authorization server, e.g.
     /// `https://auth.example.com`: its metadata and keys are fetched at start-up (feature `oauth`)
@@ -176,6 +176,29 @@ pub struct ServeFlags {
     #[arg(long, env = "MCP_OAUTH_AUDIENCE", value_name = "AUDIENCE")]
     pub oauth_audience: Option<String>,
 
+    /// This server's client id at the authorization server, sent with its secret (HTTP Basic)
+    /// to the introspection endpoint, which usually requires them
+    #[cfg(feature = "oauth")]
+    #[arg(
+        long,
+        env = "MCP_OAUTH_CLIENT_ID",
+        value_name = "ID",
+        requires = "oauth_client_secret"
+    )]
+    pub oauth_client_id: Option<String>,
+
+    /// The client secret that goes with `--oauth-client-id`. Prefer the environment variable: a
+    /// command line is visible to every user of the machine
+    #[cfg(feature = "oauth")]
+    #[arg(
+        long,
+        env = "MCP_OAUTH_CLIENT_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true,
+        requires = "oauth_client_id"
+    )]
+    pub oauth_client_secret: Option<Secret>,
+
     /// Log lines as text or as JSON objects, on stderr; levels come from `RUST_LOG`.
     #[arg(
         long,
@@ -193,6 +216,31 @@ pub struct ServeFlags {
     /// Append every message the server sends to this file, one JSON line each.
     #[arg(long, env = "MCP_WIRE_LOG", value_name = "FILE")]
     pub wire_log: Option<PathBuf>,
+}
+
+/// A flag's secret value (API keys, a client secret): its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
 }
 
 /// How the subscriber `serve()` installs writes its lines.
@@ -236,7 +284,7 @@ impl From<ServeFlags> for Options {
             dev: flags.dev,
             api_keys: flags
                 .api_keys
-                .map(|keys| crate::auth::ApiKeys::parse(&keys)),
+                .map(|keys| crate::auth::ApiKeys::parse(keys.expose())),
             external_auth: flags.external_auth,
             #[cfg(feature = "oauth")]
             oauth: flags.oauth_issuer.map(|issuer| crate::OAuthOptions {
@@ -244,6 +292,9 @@ impl From<ServeFlags> for Options {
                 public_url: flags.public_url.unwrap_or_default(),
                 audience: flags.oauth_audience,
                 introspection: flags.oauth_introspection,
+                client: flags
+                    .oauth_client_id
+                    .zip(flags.oauth_client_secret.map(|s| s.expose().to_owned())),
             }),
         }
     }
