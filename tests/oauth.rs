@@ -331,9 +331,11 @@ fn tokens_are_verified_and_the_caller_reaches_the_tools() {
     empty_subject["sub"] = json!("");
     refused(empty_subject, "lacks a required claim");
 
-    // Scopes as an array under `scope`, as some issuers send them.
+    // Scopes as an array under `scope`, as some issuers send them; the audience with its
+    // scheme in capitals (the same server, MCP authorization's "Canonical Server URI").
     let mut listed = claims(&auth, &server, "");
     listed["scope"] = json!(["notes:read", "notes:write"]);
+    listed["aud"] = json!(server.url.replacen("http://", "HTTP://", 1));
     let me = structured(&call(&server, &key.sign(&listed), "whoami", json!({})));
     assert_eq!(me["scopes"], json!(["notes:read", "notes:write"]));
 

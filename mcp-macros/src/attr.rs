@@ -161,6 +161,14 @@ fn scopes(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<LitStr>> {
                     ),
                 ));
             }
+            if value == "offline_access" {
+                return Err(syn::Error::new_spanned(
+                    scope,
+                    "`offline_access` asks the authorization server for a refresh token; it is \
+                     the client's to request, not a scope a server requires (MCP authorization, \
+                     \"Refresh Tokens\")",
+                ));
+            }
             Ok(scope.clone())
         })
         .collect()

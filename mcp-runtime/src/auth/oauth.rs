@@ -465,7 +465,9 @@ impl OAuth {
         validation.leeway = LEEWAY_SECS;
         validation.validate_nbf = true;
         validation.set_issuer(&[&self.0.issuer]);
-        validation.set_audience(&[&self.0.audience]);
+        // Required here, compared below: scheme and host in any case (MCP authorization,
+        // "Canonical Server URI").
+        validation.validate_aud = false;
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         let data = jsonwebtoken::decode::<Value>(token, &key, &validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind;
@@ -484,6 +486,9 @@ impl OAuth {
                 _ => TokenError::Malformed,
             }
         })?;
+        if !self.names_us(&data.claims["aud"]) {
+            return Err(TokenError::Audience);
+        }
         principal(data.claims)
     }
 
@@ -569,6 +574,18 @@ impl OAuth {
         checked
     }
 
+    /// Whether a token's `aud` (a string or an array) names this resource.
+    fn names_us(&self, aud: &Value) -> bool {
+        let ours = &self.0.audience;
+        match aud {
+            Value::String(aud) => same_resource(aud, ours),
+            Value::Array(auds) => auds
+                .iter()
+                .any(|a| a.as_str().is_some_and(|a| same_resource(a, ours))),
+            _ => false,
+        }
+    }
+
     /// What an introspection answer says of its token: the caller, and until when that holds.
     fn check_introspected(&self, answer: Value, now: u64) -> Result<(Principal, u64), TokenError> {
         if answer["active"] != true {
@@ -581,13 +598,7 @@ impl OAuth {
         if numeric_date(&answer["nbf"]).is_some_and(|nbf| nbf > now + LEEWAY_SECS) {
             return Err(TokenError::NotYetValid);
         }
-        let audience = &self.0.audience;
-        let for_us = match &answer["aud"] {
-            Value::String(aud) => aud == audience,
-            Value::Array(auds) => auds.iter().any(|a| a == audience.as_str()),
-            _ => false,
-        };
-        if !for_us {
+        if !self.names_us(&answer["aud"]) {
             return Err(TokenError::Audience);
         }
         if answer["iss"]
@@ -712,6 +723,26 @@ impl Introspected {
         }
         cached.insert(key, (checked, until));
     }
+}
+
+/// Whether `aud` names the resource `ours`: the same string, or the same URL with its scheme
+/// and host in another case, or with a `/` for an empty path (MCP authorization, "Canonical
+/// Server URI": both are the same server).
+fn same_resource(aud: &str, ours: &str) -> bool {
+    if aud == ours {
+        return true;
+    }
+    let split = |url: &str| -> Option<(String, String)> {
+        let (scheme, rest) = url.split_once("://")?;
+        let at = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(at);
+        let path = if path == "/" { "" } else { path };
+        Some((
+            format!("{}://{}", scheme, authority).to_ascii_lowercase(),
+            path.to_owned(),
+        ))
+    };
+    matches!((split(aud), split(ours)), (Some(a), Some(b)) if a == b)
 }
 
 /// A JSON NumericDate (RFC 7519: seconds, possibly fractional) as whole seconds.
@@ -930,5 +961,28 @@ mod tests {
             principal(json!({"iss": "i"})).unwrap_err(),
             TokenError::Claims
         );
+    }
+
+    #[test]
+    fn a_resource_is_named_in_any_case_of_its_scheme_and_host() {
+        let ours = "https://mcp.example.com/mcp";
+        assert!(same_resource(ours, ours));
+        assert!(same_resource("HTTPS://MCP.Example.com/mcp", ours));
+        assert!(
+            !same_resource("https://mcp.example.com/MCP", ours),
+            "the path is exact"
+        );
+        assert!(!same_resource("https://mcp.example.com/mcp/", ours));
+        assert!(!same_resource("https://mcp.example.com", ours));
+        assert!(!same_resource("https://mcp.example.com.evil/mcp", ours));
+        assert!(same_resource(
+            "https://mcp.example.com/",
+            "https://mcp.example.com"
+        ));
+        assert!(same_resource(
+            "https://MCP.example.com:8443",
+            "https://mcp.example.com:8443/"
+        ));
+        assert!(!same_resource("mcp.example.com", "https://mcp.example.com"));
     }
 }

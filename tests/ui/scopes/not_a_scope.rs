@@ -28,6 +28,11 @@ impl S {
     fn quoted(&self) -> String {
         String::new()
     }
+
+    #[tool(scopes = ["notes:read", "offline_access"])]
+    fn refresh(&self) -> String {
+        String::new()
+    }
 }
 
 fn main() {}
