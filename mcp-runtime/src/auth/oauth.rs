@@ -756,9 +756,8 @@ fn numeric_date(value: &Value) -> Option<u64> {
 
 /// HTTP Basic credentials for a client (RFC 6749 section 2.3.1: each part form-encoded first).
 fn basic(client_id: &str, client_secret: &str) -> HeaderValue {
-    use base64::Engine;
     let pair = format!("{}:{}", form_encode(client_id), form_encode(client_secret));
-    let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+    let encoded = crate::protocol::base64::base64(pair.as_bytes());
     let mut value =
         HeaderValue::from_str(&format!("Basic {encoded}")).expect("base64 is a header value");
     value.set_sensitive(true);
