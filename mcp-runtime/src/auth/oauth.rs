@@ -778,6 +778,16 @@ fn form_encode(value: &str) -> String {
     out
 }
 
+/// 404 for metadata this server does not have.
+fn not_found() -> Response {
+    let mut res = Response::new(Body::from(
+        "not found: this server is an OAuth protected resource; its authorization server's \
+         metadata is at that server",
+    ));
+    *res.status_mut() = StatusCode::NOT_FOUND;
+    res
+}
+
 /// 405 for the metadata asked for with a method other than `GET` or `HEAD`.
 fn not_allowed() -> Response {
     let mut res = Response::new(Body::from(
@@ -894,15 +904,15 @@ where
             };
             return Box::pin(async move { Ok(res) });
         }
+        if path.starts_with("/.well-known/") {
+            // Other metadata (an authorization server's, which 2025-03-26 clients look for
+            // here): not here (404), rather than "send a token". Answered here, never by the
+            // service behind, whatever it serves under that path.
+            return Box::pin(async move { Ok(not_found()) });
+        }
         // The service that was made ready goes with this request; a fresh clone stays.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        if path.starts_with("/.well-known/") {
-            // Not a protected resource: a client probing for other metadata (an authorization
-            // server's, as 2025-03-26 clients do) learns it is not here (404), not that it
-            // needs a token.
-            return Box::pin(inner.call(req));
-        }
         let several = req.headers().get_all(AUTHORIZATION).iter().nth(1).is_some();
         let token = bearer(&req).map(|t| t.map(str::to_owned));
         Box::pin(async move {
