@@ -18,7 +18,7 @@ mod transport;
 #[cfg(test)]
 extern crate self as mcp_runtime;
 
-pub use auth::Principal;
+pub use auth::{Principal, Secret};
 #[doc = include_str!("../docs/macros/complete.md")]
 pub use mcp_macros::complete;
 #[doc = include_str!("../docs/macros/mcp_server.md")]
@@ -35,7 +35,7 @@ pub use mcp_macros::resource;
 pub use mcp_macros::tool;
 #[cfg(feature = "oauth")]
 pub use serve::OAuthOptions;
-pub use serve::{LogFormat, Options, Secret, Serve, ServeFlags, Transport, router};
+pub use serve::{LogFormat, Options, Serve, ServeFlags, Transport, router};
 pub use server::{Change, Context, ElicitResult, RequestError, Server};
 pub use session::{
     Headers, Issuer, NewSession, Reinit, ReinitRequest, Session, StateError, User, UserStateError,

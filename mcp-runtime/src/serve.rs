@@ -19,7 +19,7 @@ use crate::{Error, Result};
 
 mod flags;
 
-pub use flags::{LogFormat, Secret, ServeFlags};
+pub use flags::{LogFormat, ServeFlags};
 
 /// Which transport to serve.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,7 +110,7 @@ pub struct Options {
 /// Where OAuth access tokens come from and whom they must be for (`--oauth-issuer`,
 /// `--public-url`, `--oauth-audience`).
 #[cfg(feature = "oauth")]
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct OAuthOptions {
     /// The authorization server.
     pub issuer: String,
@@ -121,21 +121,7 @@ pub struct OAuthOptions {
     /// Where opaque tokens are checked, when the issuer's metadata does not say.
     pub introspection: Option<String>,
     /// The client id and secret sent to the introspection endpoint.
-    pub client: Option<(String, String)>,
-}
-
-#[cfg(feature = "oauth")]
-impl std::fmt::Debug for OAuthOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never the client secret.
-        f.debug_struct("OAuthOptions")
-            .field("issuer", &self.issuer)
-            .field("public_url", &self.public_url)
-            .field("audience", &self.audience)
-            .field("introspection", &self.introspection)
-            .field("client_id", &self.client.as_ref().map(|(id, _)| id))
-            .finish()
-    }
+    pub client: Option<(String, crate::auth::Secret)>,
 }
 
 impl Default for Options {
@@ -500,7 +486,7 @@ async fn resource_server<S: Server>(options: &OAuthOptions) -> Result<crate::aut
         builder = builder.introspection_endpoint(introspection);
     }
     if let Some((id, secret)) = &options.client {
-        builder = builder.introspection_client(id, secret);
+        builder = builder.introspection_client(id, secret.clone());
     }
     builder
         .discover()

@@ -236,12 +236,7 @@ impl ApiKeys {
 
     /// The principal of the bearer key in `headers`, if it is one of ours.
     pub fn authenticate(&self, headers: &HeaderMap) -> Option<Principal> {
-        let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-        let (scheme, token) = value.trim().split_once(' ')?;
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return None;
-        }
-        let token = token.trim().as_bytes();
+        let token = bearer(headers)??.as_bytes();
         // Compare against every key in constant time per key, so timing says nothing.
         let mut found = None;
         for (secret, principal) in self.keys.iter() {
@@ -253,11 +248,58 @@ impl ApiKeys {
     }
 }
 
+/// The bearer token in `headers`: `None` without one (no `Authorization`, or another scheme:
+/// no credentials for this server, RFC 6750 section 3.1), `Some(None)` for a malformed one.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<Option<&str>> {
+    let value = headers.get(AUTHORIZATION)?;
+    let Ok(value) = value.to_str() else {
+        return Some(None);
+    };
+    let value = value.trim();
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = token.trim();
+    Some((!token.is_empty()).then_some(token))
+}
+
 /// `name` or `name(scope scope..)`.
 fn named(name: &str) -> Principal {
     match name.strip_suffix(')').and_then(|n| n.split_once('(')) {
         Some((name, scopes)) => Principal::new(name.trim()).with_scopes(scopes.split_whitespace()),
         None => Principal::new(name),
+    }
+}
+
+/// A secret value (API keys, a client secret): its `Debug` never shows it, so neither does the
+/// `Debug` of what holds it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// A secret holding `value`.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::new(s))
     }
 }
 

@@ -129,27 +129,14 @@ pub enum TokenError {
 }
 
 /// How to set up an [`OAuth`] resource server; [`OAuth::builder`] starts one.
+#[derive(Debug)]
 pub struct OAuthBuilder {
     issuer: String,
     resource: String,
     audience: Option<String>,
     scopes: Vec<String>,
     introspection: Option<String>,
-    client: Option<(String, String)>,
-}
-
-impl std::fmt::Debug for OAuthBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never the client secret.
-        f.debug_struct("OAuthBuilder")
-            .field("issuer", &self.issuer)
-            .field("resource", &self.resource)
-            .field("audience", &self.audience)
-            .field("scopes", &self.scopes)
-            .field("introspection", &self.introspection)
-            .field("client_id", &self.client.as_ref().map(|(id, _)| id))
-            .finish()
-    }
+    client: Option<(String, super::Secret)>,
 }
 
 impl OAuthBuilder {
@@ -172,9 +159,9 @@ impl OAuthBuilder {
     pub fn introspection_client(
         mut self,
         client_id: impl Into<String>,
-        client_secret: impl Into<String>,
+        client_secret: super::Secret,
     ) -> Self {
-        self.client = Some((client_id.into(), client_secret.into()));
+        self.client = Some((client_id.into(), client_secret));
         self
     }
 
@@ -240,7 +227,7 @@ impl OAuthBuilder {
             document: serde_json::to_vec(&document).expect("JSON"),
             jwks_uri,
             introspection,
-            introspection_auth: self.client.map(|(id, secret)| basic(&id, &secret)),
+            introspection_auth: self.client.map(|(id, secret)| basic(&id, secret.expose())),
             introspected: Introspected::default(),
             introspecting: tokio::sync::Semaphore::new(INTROSPECTING_MAX),
             keys: tokio::sync::RwLock::new(keys),
@@ -624,17 +611,13 @@ impl OAuth {
     /// The `401` for a request without a usable token (`400` for one with several).
     fn challenge(&self, refused: Option<TokenError>) -> Response {
         let mut challenge = format!("Bearer resource_metadata=\"{}\"", self.0.metadata_url);
+        let (status, code) = match refused {
+            Some(TokenError::Several) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            _ => (StatusCode::UNAUTHORIZED, "invalid_token"),
+        };
         let message = match &refused {
-            Some(why @ TokenError::Several) => {
-                challenge.push_str(&format!(
-                    ", error=\"invalid_request\", error_description=\"{why}\""
-                ));
-                format!("authentication failed: {why}")
-            }
             Some(why) => {
-                challenge.push_str(&format!(
-                    ", error=\"invalid_token\", error_description=\"{why}\""
-                ));
+                challenge.push_str(&format!(", error=\"{code}\", error_description=\"{why}\""));
                 format!("authentication failed: {why}")
             }
             None => "authentication required: send `Authorization: Bearer <access token>`; \
@@ -643,11 +626,7 @@ impl OAuth {
         };
         let e = ErrorObject::invalid_request(message);
         let mut res = Response::new(Body::from(jsonrpc::error_response(None, &e)));
-        *res.status_mut() = if refused == Some(TokenError::Several) {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::UNAUTHORIZED
-        };
+        *res.status_mut() = status;
         res.headers_mut()
             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Ok(value) = HeaderValue::from_str(&challenge) {
@@ -729,20 +708,16 @@ impl Introspected {
 /// and host in another case, or with a `/` for an empty path (MCP authorization, "Canonical
 /// Server URI": both are the same server).
 fn same_resource(aud: &str, ours: &str) -> bool {
-    if aud == ours {
-        return true;
-    }
-    let split = |url: &str| -> Option<(String, String)> {
-        let (scheme, rest) = url.split_once("://")?;
-        let at = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (authority, path) = rest.split_at(at);
-        let path = if path == "/" { "" } else { path };
-        Some((
-            format!("{}://{}", scheme, authority).to_ascii_lowercase(),
-            path.to_owned(),
-        ))
-    };
-    matches!((split(aud), split(ours)), (Some(a), Some(b)) if a == b)
+    // `Uri` compares schemes and authorities without case, and reads an empty path as `/`.
+    aud == ours
+        || match (aud.parse::<Uri>(), ours.parse::<Uri>()) {
+            (Ok(a), Ok(b)) => {
+                a.scheme().is_some()
+                    && (a.scheme(), a.authority(), a.path(), a.query())
+                        == (b.scheme(), b.authority(), b.path(), b.query())
+            }
+            _ => false,
+        }
 }
 
 /// A JSON NumericDate (RFC 7519: seconds, possibly fractional) as whole seconds.
@@ -842,22 +817,6 @@ fn principal(claims: Value) -> Result<Principal, TokenError> {
         .with_claims(claims))
 }
 
-/// The bearer token: `None` without one (no `Authorization`, or another scheme: no
-/// credentials for this server, RFC 6750 section 3.1), `Some(None)` for a malformed one.
-fn bearer(req: &Request<impl Sized>) -> Option<Option<&str>> {
-    let value = req.headers().get(AUTHORIZATION)?;
-    let Ok(value) = value.to_str() else {
-        return Some(None);
-    };
-    let value = value.trim();
-    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
-    }
-    let token = token.trim();
-    Some((!token.is_empty()).then_some(token))
-}
-
 /// As a tower layer, `OAuth` serves its metadata, refuses requests without a valid token (401,
 /// with the challenge), and inserts the token's [`Principal`] into the others.
 impl<S> tower::Layer<S> for OAuth {
@@ -914,7 +873,7 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let several = req.headers().get_all(AUTHORIZATION).iter().nth(1).is_some();
-        let token = bearer(&req).map(|t| t.map(str::to_owned));
+        let token = super::bearer(req.headers()).map(|t| t.map(str::to_owned));
         Box::pin(async move {
             let refused = match token {
                 _ if several => Some(TokenError::Several),

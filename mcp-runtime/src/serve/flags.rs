@@ -145,7 +145,7 @@ pub struct ServeFlags {
         value_name = "KEYS",
         hide_env_values = true
     )]
-    pub api_keys: Option<Secret>,
+    pub api_keys: Option<crate::auth::Secret>,
 
     /// Accept OAuth access tokens (JWTs) issued by this authorization server, e.g.
     /// `https://auth.example.com`: its metadata and keys are fetched at start-up (feature `oauth`)
@@ -197,7 +197,7 @@ pub struct ServeFlags {
         hide_env_values = true,
         requires = "oauth_client_id"
     )]
-    pub oauth_client_secret: Option<Secret>,
+    pub oauth_client_secret: Option<crate::auth::Secret>,
 
     /// Log lines as text or as JSON objects, on stderr; levels come from `RUST_LOG`.
     #[arg(
@@ -216,31 +216,6 @@ pub struct ServeFlags {
     /// Append every message the server sends to this file, one JSON line each.
     #[arg(long, env = "MCP_WIRE_LOG", value_name = "FILE")]
     pub wire_log: Option<PathBuf>,
-}
-
-/// A flag's secret value (API keys, a client secret): its `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// The secret itself.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(..)")
-    }
-}
-
-impl std::str::FromStr for Secret {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Self(s.to_owned()))
-    }
 }
 
 /// How the subscriber `serve()` installs writes its lines.
@@ -292,9 +267,7 @@ impl From<ServeFlags> for Options {
                 public_url: flags.public_url.unwrap_or_default(),
                 audience: flags.oauth_audience,
                 introspection: flags.oauth_introspection,
-                client: flags
-                    .oauth_client_id
-                    .zip(flags.oauth_client_secret.map(|s| s.expose().to_owned())),
+                client: flags.oauth_client_id.zip(flags.oauth_client_secret),
             }),
         }
     }

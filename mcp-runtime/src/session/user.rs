@@ -178,11 +178,12 @@ struct Turn {
     lock: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
-type Turns = std::sync::Mutex<HashMap<Box<str>, Arc<tokio::sync::Mutex<()>>>>;
+type Turns = HashMap<Box<str>, Arc<tokio::sync::Mutex<()>>>;
 
-static TURNS: std::sync::LazyLock<Turns> = std::sync::LazyLock::new(Default::default);
+static TURNS: std::sync::LazyLock<std::sync::Mutex<Turns>> =
+    std::sync::LazyLock::new(Default::default);
 
-fn turns() -> std::sync::MutexGuard<'static, HashMap<Box<str>, Arc<tokio::sync::Mutex<()>>>> {
+fn turns() -> std::sync::MutexGuard<'static, Turns> {
     // The map stays consistent whatever panicked while holding it: no code runs under it
     // but the map's own.
     TURNS
